@@ -1,0 +1,3 @@
+from breeze_infra.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,304 @@
+"""``breeze-infra``: validate stack files, render manifests, synthesise the program offline.
+
+Exit codes: 0 success, 2 bad input (one line per problem, naming the file and the key), 1 any
+other failure. Each command imports only what it needs: ``manifest`` and ``validate`` never load
+the Pulumi provider SDK, which alone takes over a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from breeze_infra.manifest import Manifest
+    from breeze_infra.simulate import SynthResult
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """Input the user must fix; each line of the message is printed as is."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.command
+    try:
+        return command(args)
+    except BadInput as exc:
+        _print_lines(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from breeze_infra.config import ConfigError
+
+        if isinstance(exc, ConfigError):
+            _print_lines(str(exc))
+            return EXIT_BAD_INPUT
+        print(f"breeze-infra: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _print_lines(text: str) -> None:
+    for line in text.splitlines():
+        print(line, file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="breeze-infra",
+        description="Cloudflare Workers AI tokens and GPT Breeze manifests, one stack per environment.",
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        help="folder of Pulumi.<stack>.yaml files (default: stackConfigDir of the nearest Pulumi.yaml)",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check stack files (offline)")
+    chosen = validate.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--stack", action="append", metavar="NAME", help="a stack to check; repeatable"
+    )
+    chosen.add_argument("--all", action="store_true", help="every stack file (the default)")
+    validate.set_defaults(command=_validate)
+
+    manifest = commands.add_parser("manifest", help="render the GPT Breeze manifest")
+    manifest.add_argument("--stack", metavar="NAME", help="render offline from this stack's file")
+    manifest.add_argument(
+        "--from-outputs",
+        metavar="FILE",
+        help="JSON of `pulumi stack output --json --show-secrets` ('-' for stdin) instead of a stack file",
+    )
+    manifest.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="where to write ('-': stdout)"
+    )
+    manifest.add_argument(
+        "--include-secret",
+        action="store_true",
+        help="put the API key itself in the manifest (needs --from-outputs; files are written 0600)",
+    )
+    manifest.set_defaults(command=_manifest)
+
+    synth = commands.add_parser("synth", help="run the program against a simulated Cloudflare")
+    synth.add_argument("--stack", required=True, metavar="NAME")
+    synth.add_argument("--json", action="store_true", help="machine-readable output")
+    synth.set_defaults(command=_synth)
+
+    schema = commands.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=["manifest", "config"])
+    schema.set_defaults(command=_schema)
+    return parser
+
+
+def _stacks_dir(args: argparse.Namespace) -> Path:
+    from breeze_infra.stacks import default_stacks_dir
+
+    return args.stacks_dir if args.stacks_dir is not None else default_stacks_dir()
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from breeze_infra.config import ConfigError
+    from breeze_infra.stacks import display_path, list_stacks, load_stack, stack_file
+
+    folder = _stacks_dir(args)
+    names = args.stack or list_stacks(folder)
+    if not names:
+        raise BadInput(f"{display_path(folder)}: no Pulumi.<stack>.yaml files")
+    problems: list[str] = []
+    for name in names:
+        try:
+            load_stack(stack_file(folder, name))
+        except ConfigError as exc:
+            problems.extend(exc.lines())
+        else:
+            print(f"{display_path(stack_file(folder, name))}: ok")
+    if problems:
+        raise BadInput("\n".join(problems))
+    return EXIT_OK
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    if args.include_secret and not args.from_outputs:
+        raise BadInput("breeze-infra manifest: --include-secret needs --from-outputs")
+    if args.from_outputs:
+        manifest = _manifest_from_outputs(args.from_outputs, args.include_secret)
+    elif args.stack:
+        manifest = _manifest_from_stack(_stacks_dir(args), args.stack)
+    else:
+        raise BadInput("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
+    if args.include_secret:
+        print(
+            "warning: this manifest holds the API key in plain text; share it only over a channel "
+            "fit for secrets and delete it after import",
+            file=sys.stderr,
+        )
+    _write(args.output, manifest.to_json(), private=args.include_secret)
+    return EXIT_OK
+
+
+def _manifest_from_stack(folder: Path, stack: str) -> Manifest:
+    from breeze_infra.backends import backends_for
+    from breeze_infra.manifest import build_manifest
+    from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
+    from breeze_infra.stacks import load_stack, stack_file
+
+    config = load_stack(stack_file(folder, stack))
+    try:
+        plan = plan_rotation(current_time(), config.token.rotation_days)
+    except ClockError as exc:
+        raise BadInput(str(exc)) from None
+    reference = backends_for(config)[0].reference(stack)
+    return build_manifest(
+        config, stack, api_key_ref=reference, expires_on=timestamp(plan.current.expires_on)
+    )
+
+
+def _manifest_from_outputs(source: str, include_secret: bool) -> Manifest:
+    from pydantic import ValidationError
+
+    from breeze_infra.config import key_path
+    from breeze_infra.manifest import Manifest
+
+    label = "stdin" if source == "-" else source
+    outputs = _read_json(source, label)
+    if not isinstance(outputs, dict) or not isinstance(outputs.get("manifest"), dict):
+        raise BadInput(
+            f"{label}: manifest: missing; expected the JSON of "
+            "`pulumi stack output --json --show-secrets` from a breeze-infra stack"
+        )
+    try:
+        manifest = Manifest.model_validate(outputs["manifest"])
+    except ValidationError as exc:
+        lines = [
+            f"{label}: {key_path(('manifest', *e['loc'])).split(':', 1)[1]}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise BadInput("\n".join(lines)) from None
+    if not include_secret:
+        return manifest
+    api_key = outputs.get("apiKey")
+    if not isinstance(api_key, str) or not api_key or api_key == "[secret]":
+        raise BadInput(
+            f"{label}: apiKey: missing or redacted; export the outputs with "
+            "`pulumi stack output --json --show-secrets`"
+        )
+    return manifest.with_api_key(api_key)
+
+
+def _read_json(source: str, label: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{label}: cannot be read ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{label}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def _write(destination: str, text: str, *, private: bool) -> None:
+    """Write all or nothing: a temporary file beside the target, renamed over it when complete."""
+    if destination == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(destination)
+    if not target.parent.is_dir():
+        raise BadInput(f"{destination}: folder {target.parent} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        Path(temporary).chmod(0o600 if private else 0o644)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from breeze_infra.rotation import ClockError, current_time
+    from breeze_infra.stacks import load_stack, read_namespace, stack_file
+
+    path = stack_file(_stacks_dir(args), args.stack)
+    load_stack(path)
+    try:
+        now = current_time()
+    except ClockError as exc:
+        raise BadInput(str(exc)) from None
+    from breeze_infra.simulate import synthesize
+
+    result = synthesize(args.stack, read_namespace(path), now)
+    if args.json:
+        json.dump(_synth_document(result), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_synth(result, sys.stdout)
+    return EXIT_OK
+
+
+def _synth_document(result: SynthResult) -> dict[str, Any]:
+    from breeze_infra.rotation import timestamp
+    from breeze_infra.simulate import redact
+
+    return {
+        "simulated": True,
+        "stack": result.stack,
+        "now": timestamp(result.now),
+        "permissionGroupLookups": len(result.lookups),
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent.rsplit("::", 1)[-1] if "$" in r.parent else None,
+                "options": {
+                    "replaceOnChanges": list(r.replace_on_changes),
+                    "ignoreChanges": list(r.ignore_changes),
+                    "deleteBeforeReplace": r.delete_before_replace,
+                },
+                "inputs": dict(sorted(redact(r.inputs).items())),
+            }
+            for r in sorted(result.registrations, key=lambda r: r.urn)
+        ],
+        "outputs": result.redacted_outputs(),
+    }
+
+
+def _print_synth(result: SynthResult, out: IO[str]) -> None:
+    document = _synth_document(result)
+    out.write(
+        f"SIMULATED `pulumi up` of stack '{result.stack}' at {document['now']}: Pulumi mocks and a "
+        "fake Cloudflare, nothing was sent anywhere. Secrets are shown as [secret].\n\n"
+    )
+    out.write(f"Resources ({len(document['resources'])}):\n")
+    for resource in document["resources"]:
+        parent = f"  (child of {resource['parent']})" if resource["parent"] else ""
+        out.write(f"  + {resource['type']}  {resource['name']}{parent}\n")
+        options = {k: v for k, v in resource["options"].items() if v}
+        if options:
+            out.write(f"      options: {json.dumps(options)}\n")
+        for key, value in resource["inputs"].items():
+            out.write(f"      {key}: {json.dumps(value)}\n")
+    out.write(f"\nPermission-group look-ups: {document['permissionGroupLookups']}\n")
+    out.write("\nOutputs:\n")
+    for key, value in document["outputs"].items():
+        text = json.dumps(value, indent=2) if isinstance(value, dict) else str(value)
+        out.write(f"  {key}: {text.replace(chr(10), chr(10) + '  ')}\n")
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from breeze_infra.schemas import schema_text
+
+    sys.stdout.write(schema_text(args.which))
+    return EXIT_OK

@@ -1,0 +1,102 @@
+"""The GPT Breeze manifest (``gpt-breeze-manifest/v1``): one credential and the models that use it.
+
+GPT Breeze has no public import format, so this one mirrors its UI field for field: Settings →
+Credentials ("Custom (OpenAI-compatible)", Base URL, API key) and Custom Models (Model ID, Display
+name, Credential). The key itself is left out unless a caller explicitly asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from breeze_infra.config import StackConfig
+
+FORMAT = "gpt-breeze-manifest/v1"
+CLOUDFLARE_API_ROOT = "https://api.cloudflare.com/client/v4"
+
+
+def workers_ai_base_url(account_id: str, api_root: str = CLOUDFLARE_API_ROOT) -> str:
+    """The OpenAI-compatible base URL GPT Breeze's 'Custom' provider needs, account id filled in."""
+    return f"{api_root.rstrip('/')}/accounts/{account_id}/ai/v1"
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+class Credential(_Document):
+    name: str = Field(description="Credential name, as in Settings → Credentials.")
+    provider_type: Literal["custom-openai-compatible"] = Field(
+        "custom-openai-compatible", description="Provider type 'Custom (OpenAI-compatible)'."
+    )
+    base_url: str = Field(description="Base URL: Workers AI's OpenAI-compatible endpoint.")
+    api_key_ref: str = Field(
+        description="Where the API key lives (secrets backend reference); never the key itself."
+    )
+    expires_on: str = Field(
+        description="When the current key expires (UTC, YYYY-MM-DDTHH:MM:SSZ); it is rotated "
+        "well before."
+    )
+    api_key: str | None = Field(
+        None,
+        description="The API key itself: present only in exports made with --include-secret.",
+    )
+
+
+class Model(_Document):
+    model_id: str = Field(description="Model ID, e.g. @cf/meta/llama-3.1-8b-instruct.")
+    display_name: str = Field(description="Display name shown in GPT Breeze's model list.")
+    credential: str = Field(description="Name of the credential this model uses.")
+    context_length: int | None = Field(None, description="Context window in tokens, when known.")
+
+
+class Manifest(_Document):
+    model_config = ConfigDict(title="GPT Breeze manifest (gpt-breeze-manifest/v1)")
+
+    format: Literal["gpt-breeze-manifest/v1"] = Field(
+        "gpt-breeze-manifest/v1", alias="schema", description="Format and version of this document."
+    )
+    environment: str = Field(description="The environment (Pulumi stack) it was made for.")
+    credentials: tuple[Credential, ...] = Field(min_length=1)
+    models: tuple[Model, ...] = Field(min_length=1)
+
+    def with_api_key(self, api_key: str) -> Manifest:
+        credentials = tuple(c.model_copy(update={"api_key": api_key}) for c in self.credentials)
+        return self.model_copy(update={"credentials": credentials})
+
+    def to_json(self) -> str:
+        """Stable text: fields in declaration order, models in config order, absent fields left out."""
+        body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def build_manifest(
+    config: StackConfig, stack: str, *, api_key_ref: str, expires_on: str
+) -> Manifest:
+    credential = config.credential_label(stack)
+    return Manifest(
+        environment=stack,
+        credentials=(
+            Credential(
+                name=credential,
+                base_url=workers_ai_base_url(config.account_id),
+                api_key_ref=api_key_ref,
+                expires_on=expires_on,
+            ),
+        ),
+        models=tuple(
+            Model(
+                model_id=model.id,
+                display_name=model.label,
+                credential=credential,
+                context_length=model.context_length,
+            )
+            for model in config.models
+        ),
+    )

@@ -1,0 +1,87 @@
+"""What a Workers AI token may do: its permission groups, its one policy and its IP condition.
+
+Pure data, shaped as Cloudflare's API takes it. The provider SDK and the policy pack both read
+these shapes, so they are defined once here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import quote
+
+Permission = Literal["read", "write"]
+
+ACCOUNT_SCOPE = "com.cloudflare.api.account"
+PERMISSION_GROUPS: Mapping[Permission, str] = {
+    "read": "Workers AI Read",
+    "write": "Workers AI Write",
+}
+BOOTSTRAP_PERMISSION = {"account": "Account API Tokens Write", "user": "API Tokens Write"}
+
+
+class PermissionGroupError(LookupError):
+    """The permission-group listing lacks a group we need: the message says what to check."""
+
+
+def group_names(permissions: Iterable[Permission]) -> list[str]:
+    return sorted({PERMISSION_GROUPS[p] for p in permissions})
+
+
+def name_filter(group_name: str) -> str:
+    """The data source's ``name`` filter must be URL-encoded ('Workers%20AI%20Read')."""
+    return quote(group_name, safe="")
+
+
+def account_resources(account_id: str) -> str:
+    """The policy's resources as the JSON text pulumi-cloudflare 6 expects: one account, nothing else."""
+    return json.dumps({f"{ACCOUNT_SCOPE}.{account_id}": "*"})
+
+
+def select_group_id(results: Sequence[Mapping[str, Any]], group_name: str) -> str:
+    """The id of the one account-scoped group named exactly ``group_name``.
+
+    The API's name filter is a search, not an equality test, so decoys ('Workers AI Read Only',
+    user-scoped twins) are ruled out here rather than trusted.
+    """
+    matches = sorted(
+        {
+            str(group["id"])
+            for group in results
+            if group.get("name") == group_name
+            and ACCOUNT_SCOPE in (group.get("scopes") or [ACCOUNT_SCOPE])
+        }
+    )
+    if not matches:
+        raise PermissionGroupError(
+            f"Cloudflare lists no account-scoped permission group named '{group_name}'; check that "
+            "the bootstrap token can read permission groups (Account API Tokens Read/Write)"
+        )
+    if len(matches) > 1:
+        raise PermissionGroupError(
+            f"Cloudflare lists {len(matches)} permission groups named '{group_name}' "
+            f"({', '.join(matches)}); refusing to guess which one grants Workers AI"
+        )
+    return matches[0]
+
+
+def policy_document(account_id: str, group_ids: Sequence[str]) -> dict[str, Any]:
+    """The token's single allow policy. Ids are sorted: the API reorders them, and so would diffs."""
+    return {
+        "effect": "allow",
+        "permission_groups": [{"id": group_id} for group_id in sorted(set(group_ids))],
+        "resources": account_resources(account_id),
+    }
+
+
+def request_ip_condition(
+    allowed: Sequence[str], denied: Sequence[str]
+) -> dict[str, dict[str, list[str]]] | None:
+    """``condition.request_ip`` in the SDK's field names, or None when the token is unrestricted."""
+    request_ip: dict[str, list[str]] = {}
+    if allowed:
+        request_ip["ins"] = list(allowed)
+    if denied:
+        request_ip["not_ins"] = list(denied)
+    return {"request_ip": request_ip} if request_ip else None

@@ -1,0 +1,95 @@
+"""Two-slot rotation: which token each slot holds at a given moment, and until when.
+
+Time is cut into windows of ``rotation_days`` counted from the Unix epoch. Slot ``a`` holds the
+token of even windows, slot ``b`` that of odd ones, so at any moment one slot holds the current
+window's token and the other the previous window's. Each token lives two windows: a consumer that
+cached the previous key keeps working for one more window, and nothing depends on when
+``pulumi up`` last ran. Everything here is a pure function of (clock, config).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NOW_VARIABLE = "BREEZE_NOW"
+
+SlotName = Literal["a", "b"]
+
+
+class ClockError(ValueError):
+    """BREEZE_NOW holds something that is not an RFC 3339 time."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: SlotName
+    window: int
+    starts_on: datetime
+    expires_on: datetime
+    current: bool
+
+
+@dataclass(frozen=True)
+class RotationPlan:
+    rotation_days: int
+    window: int
+    a: Slot
+    b: Slot
+
+    @property
+    def current(self) -> Slot:
+        return self.a if self.a.current else self.b
+
+    @property
+    def previous(self) -> Slot:
+        return self.b if self.a.current else self.a
+
+
+def plan_rotation(now: datetime, rotation_days: int) -> RotationPlan:
+    if rotation_days < 1:
+        raise ValueError("rotation_days must be at least 1")
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone")
+    length = timedelta(days=rotation_days)
+    window = (now - EPOCH) // length
+
+    def slot(name: SlotName, parity: int) -> Slot:
+        held = window if window % 2 == parity else window - 1
+        starts_on = EPOCH + held * length
+        return Slot(name, held, starts_on, starts_on + 2 * length, held == window)
+
+    return RotationPlan(rotation_days, window, slot("a", 0), slot("b", 1))
+
+
+def timestamp(moment: datetime) -> str:
+    """Cloudflare's token time format: ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 time with its offset (``Z`` or ``+hh:mm``), as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or "T" not in text.upper():
+        raise ClockError(
+            f"{NOW_VARIABLE}={text!r} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
+        )
+    return moment.astimezone(timezone.utc)
+
+
+def current_time() -> datetime:
+    """The clock every run uses: BREEZE_NOW when set (tests, replays, CI dry runs), else the system."""
+    text = os.environ.get(NOW_VARIABLE)
+    return parse_time(text) if text else datetime.now(timezone.utc)
+
+
+def token_name(stack: str, slot: Slot, generation: int, consumer: str | None = None) -> str:
+    """The name Cloudflare shows for a slot's token: whose it is, which window, which generation."""
+    owner = f"{stack}/{consumer}" if consumer else stack
+    return f"breeze-infra {owner} slot-{slot.name} w{slot.window} g{generation}"

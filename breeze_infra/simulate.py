@@ -1,0 +1,290 @@
+"""A simulated Cloudflare for running the real program offline (``breeze-infra synth`` and tests).
+
+``FakeCloudflare`` answers the Pulumi mocks the way Cloudflare's API would: permission groups with
+decoys, tokens that come back with a ``cfat_`` secret, and rejections for malformed policies, so a
+program that passes here is shaped right for the real API. ``synthesize`` runs the program under it
+and records every registration with its resource options.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.stack import run_pulumi_func
+
+from breeze_infra.config import NAMESPACE, STRUCTURED_KEYS
+
+ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
+USER_TOKEN = "cloudflare:index/apiToken:ApiToken"
+ACCOUNT_GROUPS = (
+    "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
+)
+USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_KEY = "4dabf18193072939515e22adb298388d"
+SECRET = "[secret]"
+
+_ACCOUNT = "com.cloudflare.api.account"
+_RESOURCE_KEY = re.compile(
+    r"com\.cloudflare\.api\.(account|user)\.[0-9a-f]{32}(\.zone\.[0-9a-f]{32})?"
+)
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+PERMISSION_GROUPS: tuple[dict[str, Any], ...] = (
+    {"id": "a92d2450e05d4e7bb7d0a64968f83d11", "name": "Workers AI Read", "scopes": [_ACCOUNT]},
+    {"id": "bacc64e0f6c34fc0883a1223f938a104", "name": "Workers AI Write", "scopes": [_ACCOUNT]},
+    {
+        "id": "1e13c5124ca64b72b1969a67e8829049",
+        "name": "Workers Scripts Read",
+        "scopes": [_ACCOUNT],
+    },
+    {
+        "id": "e086da7e2179491d91ee5f35b3ca210a",
+        "name": "Workers Scripts Write",
+        "scopes": [_ACCOUNT],
+    },
+    {
+        "id": "b4992e1108244f5d8bfbd5744320c2e1",
+        "name": "Workers R2 Storage Read",
+        "scopes": [_ACCOUNT],
+    },
+    {"id": "3b94c49258ec4573b06d51d99b6416c0", "name": "AI Gateway Read", "scopes": [_ACCOUNT]},
+    {
+        "id": "c1fde68c7bcc44588cbb6ddbc16d6480",
+        "name": "Account Settings Read",
+        "scopes": [_ACCOUNT],
+    },
+    {
+        "id": "82e64a83756745bbbb1c9c2701bf816b",
+        "name": "DNS Read",
+        "scopes": ["com.cloudflare.api.account.zone"],
+    },
+)
+
+
+class CloudflareRejected(Exception):
+    """What the API would answer with a 400: the program sent something Cloudflare refuses."""
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def unwrap_secrets(value: Any) -> tuple[Any, bool]:
+    """A mock input with its secret wrappers removed, and whether any part was secret."""
+    if isinstance(value, dict):
+        if value.get(SECRET_KEY) == SECRET_SIG:
+            inner, _ = unwrap_secrets(value.get("value"))
+            return inner, True
+        pairs = {k: unwrap_secrets(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [unwrap_secrets(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def redact(value: Any) -> Any:
+    """Every secret part of a mock input shown as ``[secret]``."""
+    if isinstance(value, dict):
+        if value.get(SECRET_KEY) == SECRET_SIG:
+            return SECRET
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+class FakeCloudflare(pulumi.runtime.Mocks):
+    """Pulumi mocks that behave like Cloudflare's token API."""
+
+    def __init__(self) -> None:
+        self.lookups: list[dict[str, Any]] = []
+        self.issued: dict[str, str] = {}
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token not in (ACCOUNT_GROUPS, USER_GROUPS):
+            raise CloudflareRejected(f"the simulated Cloudflare has no data source {args.token}")
+        self.lookups.append(dict(args.args))
+        wanted = unquote(str(args.args.get("name") or "")).lower()
+        results = [
+            {**group, "category": "Workers", "isSelectable": True}
+            for group in PERMISSION_GROUPS
+            if wanted in group["name"].lower()
+        ]
+        return {"results": results}, []
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs, _ = unwrap_secrets(args.inputs)
+        if args.typ in (ACCOUNT_TOKEN, USER_TOKEN):
+            check_token_inputs(inputs)
+            token_id = _digest(args.typ, args.name, str(inputs.get("name")))[:32]
+            prefix = "cfat_" if args.typ == ACCOUNT_TOKEN else "cfut_"
+            value = prefix + _digest("value", token_id)[:40]
+            self.issued[args.name] = value
+            return token_id, {**args.inputs, "value": value, "status": "active"}
+        return f"{args.name}-id", dict(args.inputs)
+
+
+def check_token_inputs(inputs: Mapping[str, Any]) -> None:
+    """The create-token checks Cloudflare makes, on the provider's wire (camelCase) inputs."""
+    name = inputs.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 120:
+        raise CloudflareRejected(f"token name must be 1-120 characters, got {name!r}")
+    for key in ("expiresOn", "notBefore"):
+        if key in inputs and not _TIME.fullmatch(str(inputs[key])):
+            raise CloudflareRejected(
+                f"{key} must look like 2026-01-01T00:00:00Z, got {inputs[key]!r}"
+            )
+    policies = inputs.get("policies")
+    if not isinstance(policies, list) or not policies:
+        raise CloudflareRejected("a token needs at least one policy")
+    known = {group["id"] for group in PERMISSION_GROUPS}
+    for policy in policies:
+        if policy.get("effect") not in ("allow", "deny"):
+            raise CloudflareRejected(
+                f"policy effect must be allow or deny, got {policy.get('effect')!r}"
+            )
+        groups = policy.get("permissionGroups") or []
+        if not groups or any(group.get("id") not in known for group in groups):
+            raise CloudflareRejected(f"unknown or missing permission groups {groups!r}")
+        resources = policy.get("resources")
+        if not isinstance(resources, str):
+            raise CloudflareRejected(
+                "policy resources must be a JSON string in pulumi-cloudflare 6"
+            )
+        try:
+            parsed = json.loads(resources)
+        except json.JSONDecodeError:
+            raise CloudflareRejected(f"policy resources are not JSON: {resources!r}") from None
+        if (
+            not isinstance(parsed, dict)
+            or not parsed
+            or not all(_RESOURCE_KEY.fullmatch(k) for k in parsed)
+        ):
+            raise CloudflareRejected(f"policy resources name no valid account: {resources!r}")
+    request_ip = (inputs.get("condition") or {}).get("requestIp") or {}
+    for cidr in [*request_ip.get("ins", []), *request_ip.get("notIns", [])]:
+        try:
+            ipaddress.ip_network(cidr)
+        except ValueError:
+            raise CloudflareRejected(f"invalid CIDR in condition: {cidr!r}") from None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the engine would receive it: inputs (secrets wrapped) and options."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    replace_on_changes: tuple[str, ...]
+    ignore_changes: tuple[str, ...]
+    delete_before_replace: bool
+    aliases: tuple[str, ...]
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, plus a record of each registration's resource options."""
+
+    def __init__(self, mocks: FakeCloudflare) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = pulumi.runtime.rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=request.custom,
+                    inputs=dict(inputs),
+                    replace_on_changes=tuple(request.replaceOnChanges),
+                    ignore_changes=tuple(request.ignoreChanges),
+                    delete_before_replace=request.deleteBeforeReplace,
+                    aliases=tuple(alias.urn or alias.spec.name for alias in request.aliases),
+                )
+            )
+        return response
+
+
+@dataclass
+class SynthResult:
+    stack: str
+    now: datetime
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    secret_outputs: frozenset[str]
+    lookups: list[dict[str, Any]]
+    issued: dict[str, str] = field(repr=False)
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def redacted_outputs(self) -> dict[str, Any]:
+        return {k: SECRET if k in self.secret_outputs else v for k, v in self.outputs.items()}
+
+
+def pulumi_config_values(values: Mapping[str, Any]) -> dict[str, str]:
+    """A stack file's values as Pulumi hands them to a program: JSON text for objects and lists."""
+    return {
+        f"{NAMESPACE}:{key}": value
+        if isinstance(value, str) and key not in STRUCTURED_KEYS
+        else json.dumps(value)
+        for key, value in values.items()
+    }
+
+
+def synthesize(stack: str, values: Mapping[str, Any], now: datetime) -> SynthResult:
+    """Run the real program for ``stack`` against the fake Cloudflare, on a fresh event loop."""
+    from breeze_infra.program import build
+
+    fake = FakeCloudflare()
+    monitor = RecordingMonitor(fake)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    outputs: dict[str, Any] = {}
+    secrets: set[str] = set()
+
+    async def program() -> None:
+        for name, value in build(now).items():
+            output = pulumi.Output.from_input(value)
+            outputs[name] = await output.future()
+            if await output.is_secret():
+                secrets.add(name)
+
+    try:
+        pulumi.runtime.set_mocks(
+            fake, project="breeze-infra", stack=stack, preview=False, monitor=monitor
+        )
+        pulumi.runtime.set_all_config(pulumi_config_values(values), [])
+        loop.run_until_complete(run_pulumi_func(program))
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        loop.close()
+        asyncio.set_event_loop(None)
+    return SynthResult(
+        stack, now, monitor.registrations, outputs, frozenset(secrets), fake.lookups, fake.issued
+    )
