@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -213,6 +212,8 @@ def _write(destination: str, text: str, *, private: bool) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    import tempfile
+
     target = Path(destination)
     if not target.parent.is_dir():
         raise BadInput(f"{destination}: folder {target.parent} does not exist")
@@ -269,7 +270,7 @@ def _synth_document(result: SynthResult) -> dict[str, Any]:
                 },
                 "inputs": dict(sorted(redact(r.inputs).items())),
             }
-            for r in sorted(result.registrations, key=lambda r: r.urn)
+            for r in result.in_tree_order()
         ],
         "outputs": result.redacted_outputs(),
     }

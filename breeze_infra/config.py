@@ -170,7 +170,7 @@ class StackConfig(_Settings):
         default_factory=TokenSettings,
         description="The Workers AI token's owner, scope and rotation.",
     )
-    models: tuple[ModelSpec, ...] = Field(
+    models: list[ModelSpec] = Field(
         min_length=1,
         description="Text-generation models to offer in GPT Breeze, in the order shown.",
     )
@@ -262,6 +262,8 @@ def _problem(error: Any) -> tuple[str | None, str]:
         message = "unknown key (a typo?)"
     elif kind == "missing":
         message = "required key is missing"
+    elif kind == "too_short":
+        message = f"must list at least {error['ctx']['min_length']} item(s)"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     elif "input" in error and kind not in {"model_type", "dict_type"}:

@@ -110,15 +110,16 @@ class FakeCloudflare(pulumi.runtime.Mocks):
     """Pulumi mocks that behave like Cloudflare's token API."""
 
     def __init__(self) -> None:
-        self.lookups: list[dict[str, Any]] = []
+        self.lookups: list[tuple[str, dict[str, Any]]] = []
         self.issued: dict[str, str] = {}
+        self.created: list[str] = []
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token not in (ACCOUNT_GROUPS, USER_GROUPS):
             raise CloudflareRejected(f"the simulated Cloudflare has no data source {args.token}")
-        self.lookups.append(dict(args.args))
+        self.lookups.append((args.token, dict(args.args)))
         wanted = unquote(str(args.args.get("name") or "")).lower()
         results = [
             {**group, "category": "Workers", "isSelectable": True}
@@ -131,6 +132,7 @@ class FakeCloudflare(pulumi.runtime.Mocks):
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         inputs, _ = unwrap_secrets(args.inputs)
+        self.created.append(args.name)
         if args.typ in (ACCOUNT_TOKEN, USER_TOKEN):
             check_token_inputs(inputs)
             token_id = _digest(args.typ, args.name, str(inputs.get("name")))[:32]
@@ -237,8 +239,18 @@ class SynthResult:
     registrations: list[Registration]
     outputs: dict[str, Any]
     secret_outputs: frozenset[str]
-    lookups: list[dict[str, Any]]
+    lookups: list[tuple[str, dict[str, Any]]]
     issued: dict[str, str] = field(repr=False)
+
+    def in_tree_order(self) -> list[Registration]:
+        """Parents before their children, siblings by name: stable however threads interleave."""
+        by_urn = {r.urn: r for r in self.registrations}
+
+        def path(r: Registration) -> tuple[str, ...]:
+            parent = by_urn.get(r.parent)
+            return (*path(parent), r.name) if parent else (r.name,)
+
+        return sorted(self.registrations, key=path)
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -257,11 +269,13 @@ def pulumi_config_values(values: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def synthesize(stack: str, values: Mapping[str, Any], now: datetime) -> SynthResult:
+def synthesize(
+    stack: str, values: Mapping[str, Any], now: datetime, fake: FakeCloudflare | None = None
+) -> SynthResult:
     """Run the real program for ``stack`` against the fake Cloudflare, on a fresh event loop."""
     from breeze_infra.program import build
 
-    fake = FakeCloudflare()
+    fake = fake or FakeCloudflare()
     monitor = RecordingMonitor(fake)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -276,6 +290,7 @@ def synthesize(stack: str, values: Mapping[str, Any], now: datetime) -> SynthRes
                 secrets.add(name)
 
     try:
+        pulumi.runtime.reset_options()
         pulumi.runtime.set_mocks(
             fake, project="breeze-infra", stack=stack, preview=False, monitor=monitor
         )
@@ -283,6 +298,7 @@ def synthesize(stack: str, values: Mapping[str, Any], now: datetime) -> SynthRes
         loop.run_until_complete(run_pulumi_func(program))
     finally:
         pulumi.runtime.set_all_config({}, [])
+        pulumi.runtime.reset_options()
         loop.close()
         asyncio.set_event_loop(None)
     return SynthResult(

@@ -1,0 +1,96 @@
+"""Core figures: CLI start-up against its baselines, and permission-group look-ups per run.
+
+Ratios are taken in one run with the commands interleaved, so machine noise hits both sides alike.
+Run: .venv/bin/python benchmarks/bench_core.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+CLI = [PYTHON, "-m", "breeze_infra"]
+COMMANDS = {
+    "import pydantic, yaml": [PYTHON, "-c", "import pydantic, yaml"],
+    "breeze-infra manifest --stack prod": [*CLI, "manifest", "--stack", "prod", "-o", os.devnull],
+    "import pulumi_cloudflare": [PYTHON, "-W", "ignore", "-c", "import pulumi_cloudflare"],
+    "breeze-infra synth --stack prod": [*CLI, "synth", "--stack", "prod"],
+}
+
+
+def wall_time(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return time.perf_counter() - start
+
+
+def manifest_loads_provider_sdk() -> bool:
+    probe = (
+        "import sys; from breeze_infra.cli import main; main(['manifest', '--stack', 'prod', '-o', "
+        f"{os.devnull!r}]); print(any(m.startswith('pulumi') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [PYTHON, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip() == "True"
+
+
+def lookups(models: int, permissions: list[str]) -> int:
+    from breeze_infra.simulate import synthesize
+
+    values = {
+        "accountId": "0123456789abcdef0123456789abcdef",
+        "models": [{"id": f"@cf/bench/model-{i}"} for i in range(models)],
+        "token": {"permissions": permissions},
+    }
+    return len(synthesize("bench", values, datetime.now(timezone.utc)).lookups)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=15)
+    rounds = parser.parse_args().rounds
+    os.environ["BREEZE_NOW"] = "2026-11-25T09:30:00Z"
+    for command in COMMANDS.values():
+        wall_time(command)
+    samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(rounds):
+        for name, command in COMMANDS.items():
+            samples[name].append(wall_time(command))
+    median = {name: statistics.median(values) for name, values in samples.items()}
+
+    print(
+        f"date: {datetime.now(timezone.utc):%Y-%m-%d}, machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} interleaved rounds"
+    )
+    print("| command | median wall time |")
+    print("|---|---|")
+    for name, value in median.items():
+        print(f"| `{name}` | {value * 1000:.0f} ms |")
+    manifest_ratio = median["breeze-infra manifest --stack prod"] / median["import pydantic, yaml"]
+    synth_ratio = median["breeze-infra synth --stack prod"] / median["import pulumi_cloudflare"]
+    print(f"\nmanifest / import pydantic, yaml = {manifest_ratio:.2f} (target <= 2.5)")
+    print(f"synth / import pulumi_cloudflare = {synth_ratio:.2f} (target <= 1.5)")
+    print(f"manifest path imports a pulumi module: {manifest_loads_provider_sdk()}")
+    for models, permissions in [(1, ["read"]), (200, ["read"]), (200, ["read", "write"])]:
+        print(
+            f"permission-group look-ups, {models} model(s), {'+'.join(permissions)}: "
+            f"{lookups(models, permissions)}"
+        )
+
+
+if __name__ == "__main__":
+    main()

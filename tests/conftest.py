@@ -1,0 +1,89 @@
+"""Shared test harness: the example stacks, the simulated Cloudflare and the CLI as users run it.
+
+Every program run goes through ``breeze_infra.simulate.synthesize``: one fake Cloudflare, a fresh
+event loop and fresh Pulumi runtime settings per run, so tests never share mock state.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breeze_infra.simulate import SynthResult, synthesize
+from breeze_infra.stacks import read_namespace
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ROOT / "stacks"
+EXAMPLE_STACKS = ("dev", "staging", "prod")
+ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+
+
+def example_values(stack: str) -> dict[str, Any]:
+    return read_namespace(STACKS / f"Pulumi.{stack}.yaml")
+
+
+def minimal_values(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "accountId": ACCOUNT_ID,
+        "models": [{"id": "@cf/meta/llama-3.1-8b-instruct"}],
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def synth() -> Callable[..., SynthResult]:
+    def run(values: Mapping[str, Any], *, stack: str = "dev", now: datetime = NOW) -> SynthResult:
+        return synthesize(stack, values, now)
+
+    return run
+
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli() -> CliRun:
+    """``breeze-infra`` in a subprocess, from the repo root, as a user types it."""
+
+    def run(
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        input: str | None = None,
+        cwd: Path = ROOT,
+    ) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "BREEZE_NOW": "2026-11-25T09:30:00Z", **(env or {})}
+        return subprocess.run(
+            [sys.executable, "-m", "breeze_infra", *args],
+            cwd=cwd,
+            env=environment,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def stacks_dir(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder for stack files a test writes itself."""
+    folder = tmp_path / "stacks"
+    folder.mkdir()
+    yield folder
+
+
+def write_stack(folder: Path, stack: str, text: str) -> Path:
+    path = folder / f"Pulumi.{stack}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

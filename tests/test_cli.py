@@ -1,0 +1,230 @@
+"""``breeze-infra`` as users and CI run it: exit codes, one-line errors, no secrets on screen."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from breeze_infra.schemas import committed_path
+from tests.conftest import ROOT, CliRun, write_stack
+
+BAD_STACK = """config:
+  breeze-infra:accountId: 0123456789abcdef0123456789abcdef
+  breeze-infra:models:
+    - id: "@cf/meta/llama-3.1-8b-instruct"
+    - id: "llama-3"
+  breeze-infra:tokens:
+    rotationDays: 7
+"""
+
+
+def single_error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stderr.splitlines()
+
+
+def test_validate_checks_every_example_stack_by_default(cli: CliRun) -> None:
+    result = cli("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "stacks/Pulumi.dev.yaml: ok",
+        "stacks/Pulumi.prod.yaml: ok",
+        "stacks/Pulumi.staging.yaml: ok",
+    ]
+
+
+def test_validate_names_file_and_key_for_each_problem(cli: CliRun, stacks_dir: Path) -> None:
+    path = write_stack(stacks_dir, "bad", BAD_STACK)
+    lines = single_error_lines(cli("--stacks-dir", str(stacks_dir), "validate", "--stack", "bad"))
+    shown = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else None
+    assert len(lines) == 2
+    assert lines[0].endswith(
+        "Pulumi.bad.yaml: breeze-infra:models[1].id: 'llama-3' is not a Workers AI model id; "
+        "expected @cf/<author>/<model> or @hf/<author>/<model>"
+    )
+    assert lines[1].endswith("Pulumi.bad.yaml: breeze-infra:tokens: unknown key (a typo?)")
+    assert shown is None or lines[0].startswith(shown)
+
+
+def test_validate_reports_a_missing_stack_file(cli: CliRun) -> None:
+    (line,) = single_error_lines(cli("validate", "--stack", "qa"))
+    assert line == "stacks/Pulumi.qa.yaml: no such stack file"
+
+
+def test_stacks_dir_defaults_to_the_projects_stack_config_dir(cli: CliRun) -> None:
+    result = cli("validate", "--stack", "dev", cwd=ROOT / "tests")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "../stacks/Pulumi.dev.yaml: ok\n"
+
+
+def test_manifest_renders_offline_and_matches_what_the_program_exports(cli: CliRun) -> None:
+    offline = cli("manifest", "--stack", "prod")
+    synth = cli("synth", "--stack", "prod", "--json")
+    assert offline.returncode == 0, offline.stderr
+    assert synth.returncode == 0, synth.stderr
+    assert json.loads(offline.stdout) == json.loads(synth.stdout)["outputs"]["manifest"]
+
+
+def test_manifest_path_never_loads_pulumi() -> None:
+    probe = (
+        "import sys; from breeze_infra.cli import main; code = main(['manifest', '--stack', 'dev',"
+        " '-o', '/dev/null']); loaded = sorted(m for m in sys.modules if m.startswith('pulumi'));"
+        " print(code, loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "0 []"
+
+
+def test_manifest_writes_a_file_whole(cli: CliRun, tmp_path: Path) -> None:
+    target = tmp_path / "dev.json"
+    result = cli("manifest", "--stack", "dev", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text())["environment"] == "dev"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["dev.json"]
+
+
+def test_bad_input_leaves_nothing_half_written(
+    cli: CliRun, stacks_dir: Path, tmp_path: Path
+) -> None:
+    write_stack(stacks_dir, "bad", BAD_STACK)
+    target = tmp_path / "out.json"
+    single_error_lines(
+        cli("--stacks-dir", str(stacks_dir), "manifest", "--stack", "bad", "-o", str(target))
+    )
+    assert not target.exists()
+
+
+@pytest.fixture
+def outputs_json(cli: CliRun, tmp_path: Path) -> tuple[Path, str]:
+    """What `pulumi stack output --json --show-secrets` prints, with a known key."""
+    synth = json.loads(cli("synth", "--stack", "dev", "--json").stdout)
+    known = "cfat_" + "K" * 40
+    outputs = {**synth["outputs"], "apiKey": known}
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs))
+    return path, known
+
+
+def test_manifest_from_outputs_never_carries_the_key_unasked(
+    cli: CliRun, outputs_json: tuple[Path, str]
+) -> None:
+    path, known = outputs_json
+    result = cli("manifest", "--from-outputs", "-", input=path.read_text())
+    assert result.returncode == 0, result.stderr
+    assert known not in result.stdout + result.stderr
+    assert json.loads(result.stdout)["environment"] == "dev"
+
+
+def test_include_secret_writes_a_private_file_and_warns(
+    cli: CliRun, outputs_json: tuple[Path, str], tmp_path: Path
+) -> None:
+    path, known = outputs_json
+    target = tmp_path / "with-key.json"
+    result = cli("manifest", "--from-outputs", str(path), "--include-secret", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert json.loads(target.read_text())["credentials"][0]["apiKey"] == known
+    assert "warning: this manifest holds the API key in plain text" in result.stderr
+    assert known not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--stack", "dev", "--include-secret"],
+            "breeze-infra manifest: --include-secret needs --from-outputs",
+        ),
+        ([], "breeze-infra manifest: give --stack NAME or --from-outputs FILE"),
+        (
+            ["--from-outputs", "missing.json"],
+            "missing.json: cannot be read (No such file or directory)",
+        ),
+    ],
+)
+def test_manifest_misuse_is_one_line(cli: CliRun, args: list[str], expected: str) -> None:
+    assert single_error_lines(cli("manifest", *args)) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        (
+            "{not json",
+            "stdin: not valid JSON (Expecting property name enclosed in double quotes at line 1)",
+        ),
+        (
+            '{"baseUrl": "x"}',
+            "stdin: manifest: missing; expected the JSON of `pulumi stack output --json --show-secrets` from a breeze-infra stack",
+        ),
+    ],
+)
+def test_unusable_outputs_are_named(cli: CliRun, outputs: str, expected: str) -> None:
+    assert single_error_lines(cli("manifest", "--from-outputs", "-", input=outputs)) == [expected]
+
+
+def test_include_secret_refuses_redacted_outputs(
+    cli: CliRun, outputs_json: tuple[Path, str]
+) -> None:
+    path, _ = outputs_json
+    redacted = {**json.loads(path.read_text()), "apiKey": "[secret]"}
+    lines = single_error_lines(
+        cli("manifest", "--from-outputs", "-", "--include-secret", input=json.dumps(redacted))
+    )
+    assert lines == [
+        "stdin: apiKey: missing or redacted; export the outputs with `pulumi stack output --json --show-secrets`"
+    ]
+
+
+def test_synth_is_labelled_simulated_and_hides_secrets(cli: CliRun) -> None:
+    result = cli("synth", "--stack", "prod")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("SIMULATED `pulumi up` of stack 'prod' at 2026-11-25T09:30:00Z")
+    assert "apiKey: [secret]" in result.stdout
+    assert "cfat_" not in result.stdout + result.stderr
+    assert "cloudflare:index/accountToken:AccountToken  workers-ai-slot-a" in result.stdout
+
+
+def test_synth_json_lists_resources_options_and_lookups(cli: CliRun) -> None:
+    document = json.loads(cli("synth", "--stack", "dev", "--json").stdout)
+    assert document["simulated"] is True
+    assert document["permissionGroupLookups"] == 1
+    assert [r["type"] for r in document["resources"]] == [
+        "breeze:index:WorkersAiToken",
+        "cloudflare:index/accountToken:AccountToken",
+        "cloudflare:index/accountToken:AccountToken",
+    ]
+    assert document["outputs"]["apiKey"] == "[secret]"
+
+
+def test_synth_rejects_a_bad_clock_in_one_line(cli: CliRun) -> None:
+    lines = single_error_lines(cli("synth", "--stack", "dev", env={"BREEZE_NOW": "tomorrow"}))
+    assert lines == ["BREEZE_NOW='tomorrow' is not an RFC 3339 time such as 2026-11-25T09:00:00Z"]
+
+
+@pytest.mark.parametrize("which", ["manifest", "config"])
+def test_schema_prints_the_published_schema(cli: CliRun, which: str) -> None:
+    result = cli("schema", which)
+    assert result.returncode == 0
+    assert result.stdout == committed_path(which).read_text()  # type: ignore[arg-type]
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "breeze-infra"
+    result = subprocess.run(
+        [str(script), "validate", "--stack", "dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

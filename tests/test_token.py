@@ -1,0 +1,269 @@
+"""The token as registered: scope, expiry, IP condition, and rotation without downtime."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from breeze_infra.rotation import plan_rotation, timestamp
+from breeze_infra.simulate import (
+    ACCOUNT_GROUPS,
+    ACCOUNT_TOKEN,
+    USER_GROUPS,
+    USER_TOKEN,
+    CloudflareRejected,
+    Registration,
+    SynthResult,
+    check_token_inputs,
+    unwrap_secrets,
+)
+from breeze_infra.token import TYPE_TOKEN
+from tests.conftest import ACCOUNT_ID, NOW, example_values, minimal_values
+
+READ_ID = "a92d2450e05d4e7bb7d0a64968f83d11"
+WRITE_ID = "bacc64e0f6c34fc0883a1223f938a104"
+Synth = Callable[..., SynthResult]
+
+
+def slots(result: SynthResult, type_: str = ACCOUNT_TOKEN) -> dict[str, Registration]:
+    return {r.name.rsplit("-", 1)[-1]: r for r in result.of_type(type_)}
+
+
+def current_and_previous(
+    result: SynthResult, rotation_days: int
+) -> tuple[Registration, Registration]:
+    plan = plan_rotation(result.now, rotation_days)
+    by_slot = slots(result)
+    return by_slot[plan.current.name], by_slot[plan.previous.name]
+
+
+def test_two_slot_tokens_are_children_of_one_component(synth: Synth) -> None:
+    result = synth(minimal_values())
+    (component,) = result.of_type(TYPE_TOKEN)
+    tokens = result.of_type(ACCOUNT_TOKEN)
+    assert sorted(t.name for t in tokens) == ["workers-ai-slot-a", "workers-ai-slot-b"]
+    assert all(t.parent == component.urn for t in tokens)
+
+
+def test_the_token_grants_workers_ai_read_on_one_account_and_nothing_else(synth: Synth) -> None:
+    for token in synth(minimal_values()).of_type(ACCOUNT_TOKEN):
+        assert token.inputs["accountId"] == ACCOUNT_ID
+        (policy,) = token.inputs["policies"]
+        assert policy["effect"] == "allow"
+        assert policy["permissionGroups"] == [{"id": READ_ID}]
+        assert isinstance(policy["resources"], str)
+        assert json.loads(policy["resources"]) == {f"com.cloudflare.api.account.{ACCOUNT_ID}": "*"}
+
+
+def test_write_adds_its_group_and_ids_are_sent_sorted(synth: Synth) -> None:
+    result = synth(minimal_values(token={"permissions": ["write", "read"]}))
+    for token in result.of_type(ACCOUNT_TOKEN):
+        (policy,) = token.inputs["policies"]
+        assert policy["permissionGroups"] == [{"id": READ_ID}, {"id": WRITE_ID}]
+
+
+def test_expiry_is_always_set_and_not_before_never(synth: Synth) -> None:
+    result = synth(minimal_values(token={"rotationDays": 7}))
+    plan = plan_rotation(NOW, 7)
+    by_slot = slots(result)
+    for slot in (plan.a, plan.b):
+        inputs = by_slot[slot.name].inputs
+        assert inputs["expiresOn"] == timestamp(slot.expires_on)
+        assert "notBefore" not in inputs
+
+
+def test_ip_lists_become_the_request_ip_condition(synth: Synth) -> None:
+    result = synth(example_values("prod"), stack="prod")
+    for token in result.of_type(ACCOUNT_TOKEN):
+        assert token.inputs["condition"] == {
+            "requestIp": {
+                "ins": ["203.0.113.0/24", "198.51.100.16/28", "2001:db8:4000::/48"],
+                "notIns": ["203.0.113.128/25"],
+            }
+        }
+
+
+def test_an_unrestricted_token_has_no_condition(synth: Synth) -> None:
+    for token in synth(minimal_values()).of_type(ACCOUNT_TOKEN):
+        assert "condition" not in token.inputs
+
+
+def test_user_owned_tokens_use_the_user_api_and_user_groups(synth: Synth) -> None:
+    result = synth(minimal_values(token={"owner": "user"}))
+    assert result.of_type(ACCOUNT_TOKEN) == []
+    tokens = result.of_type(USER_TOKEN)
+    assert len(tokens) == 2
+    assert all("accountId" not in t.inputs for t in tokens)
+    (policy,) = tokens[0].inputs["policies"]
+    assert json.loads(policy["resources"]) == {f"com.cloudflare.api.account.{ACCOUNT_ID}": "*"}
+    assert result.issued["workers-ai-slot-a"].startswith("cfut_")
+
+
+@pytest.mark.parametrize(
+    ("models", "permissions", "lookups"),
+    [(1, ["read"], 1), (200, ["read"], 1), (200, ["read", "write"], 2)],
+)
+def test_permission_group_lookups_do_not_grow_with_models(
+    synth: Synth, models: int, permissions: list[str], lookups: int
+) -> None:
+    values = minimal_values(
+        models=[{"id": f"@cf/test/model-{i}"} for i in range(models)],
+        token={"permissions": permissions},
+    )
+    result = synth(values)
+    assert len(result.lookups) == lookups
+    assert {args["name"] for _, args in result.lookups} <= {
+        "Workers%20AI%20Read",
+        "Workers%20AI%20Write",
+    }
+    assert {token for token, _ in result.lookups} == {ACCOUNT_GROUPS}
+
+
+def test_each_slot_replaces_rather_than_updates_and_only_the_previous_ignores_its_name(
+    synth: Synth,
+) -> None:
+    current, previous = current_and_previous(synth(minimal_values()), 30)
+    assert current.replace_on_changes == ("name", "expiresOn")
+    assert previous.replace_on_changes == ("name", "expiresOn")
+    assert current.ignore_changes == ()
+    assert previous.ignore_changes == ("name",)
+    assert not current.delete_before_replace
+    assert not previous.delete_before_replace
+
+
+def inputs_without_secrets(registration: Registration) -> dict[str, Any]:
+    return unwrap_secrets(registration.inputs)[0]  # type: ignore[no-any-return]
+
+
+def test_same_config_and_clock_give_identical_inputs(synth: Synth) -> None:
+    first = synth(example_values("prod"), stack="prod")
+    second = synth(example_values("prod"), stack="prod")
+    assert [(r.urn, r.inputs) for r in sorted(first.registrations, key=lambda r: r.urn)] == [
+        (r.urn, r.inputs) for r in sorted(second.registrations, key=lambda r: r.urn)
+    ]
+    assert first.outputs == second.outputs
+
+
+def test_any_moment_inside_a_window_gives_the_same_inputs(synth: Synth) -> None:
+    plan = plan_rotation(NOW, 7)
+    early = synth(minimal_values(token={"rotationDays": 7}), now=plan.current.starts_on)
+    late = synth(
+        minimal_values(token={"rotationDays": 7}),
+        now=plan.current.starts_on + timedelta(days=7) - timedelta(seconds=1),
+    )
+    assert slots(early)["a"].inputs == slots(late)["a"].inputs
+    assert slots(early)["b"].inputs == slots(late)["b"].inputs
+
+
+def test_crossing_a_window_replaces_the_new_windows_slot_and_keeps_the_other(synth: Synth) -> None:
+    values = minimal_values(token={"rotationDays": 7})
+    plan = plan_rotation(NOW, 7)
+    next_window = plan.current.starts_on + timedelta(days=7)
+    before = synth(values, now=next_window - timedelta(seconds=1))
+    after = synth(values, now=next_window)
+    old_current, old_previous = current_and_previous(before, 7)
+    new_current, new_previous = current_and_previous(after, 7)
+    # The slot that held the previous window now holds the new one: name and expiry change,
+    # both in replaceOnChanges, so the engine mints a new secret.
+    assert new_current.name == old_previous.name
+    assert new_current.inputs["name"] != old_previous.inputs["name"]
+    assert new_current.inputs["expiresOn"] != old_previous.inputs["expiresOn"]
+    # The token consumers hold stays exactly as it was, now as the previous slot.
+    assert new_previous.name == old_current.name
+    assert new_previous.inputs == old_current.inputs
+    assert after.outputs["apiKey"] != before.outputs["apiKey"]
+
+
+def test_bumping_generation_replaces_only_the_current_token(synth: Synth) -> None:
+    before = synth(minimal_values(token={"generation": 0}))
+    after = synth(minimal_values(token={"generation": 1}))
+    old_current, old_previous = current_and_previous(before, 30)
+    new_current, new_previous = current_and_previous(after, 30)
+    assert new_current.inputs["name"] != old_current.inputs["name"]
+    assert "name" in new_current.replace_on_changes
+    # The previous slot's name changes too, but it ignores name changes: no diff, no replacement.
+    assert "name" in new_previous.ignore_changes
+    assert {k: v for k, v in new_previous.inputs.items() if k != "name"} == {
+        k: v for k, v in old_previous.inputs.items() if k != "name"
+    }
+
+
+def test_the_bumped_token_is_kept_when_it_becomes_the_previous_slot(synth: Synth) -> None:
+    values = minimal_values(token={"rotationDays": 7, "generation": 4})
+    plan = plan_rotation(NOW, 7)
+    now_current, _ = current_and_previous(synth(values), 7)
+    later = synth(values, now=plan.current.starts_on + timedelta(days=7))
+    _, later_previous = current_and_previous(later, 7)
+    assert later_previous.inputs == now_current.inputs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "x" * 121}, "token name must be 1-120 characters"),
+        ({"expiresOn": "2027-01-01"}, "expiresOn must look like"),
+        ({"policies": []}, "at least one policy"),
+        (
+            {
+                "policies": [
+                    {
+                        "effect": "allow",
+                        "permissionGroups": [{"id": READ_ID}],
+                        "resources": {"a": "*"},
+                    }
+                ]
+            },
+            "JSON string",
+        ),
+        (
+            {
+                "policies": [
+                    {"effect": "allow", "permissionGroups": [{"id": "nope"}], "resources": "{}"}
+                ]
+            },
+            "unknown or missing permission groups",
+        ),
+        (
+            {
+                "policies": [
+                    {
+                        "effect": "allow",
+                        "permissionGroups": [{"id": READ_ID}],
+                        "resources": '{"com.cloudflare.api.account.XYZ": "*"}',
+                    }
+                ]
+            },
+            "name no valid account",
+        ),
+        ({"condition": {"requestIp": {"ins": ["not-a-cidr"]}}}, "invalid CIDR"),
+    ],
+)
+def test_the_fake_cloudflare_rejects_what_the_api_rejects(
+    change: dict[str, Any], message: str
+) -> None:
+    good = {
+        "accountId": ACCOUNT_ID,
+        "name": "breeze-infra dev slot-a w1 g0",
+        "expiresOn": "2027-01-01T00:00:00Z",
+        "policies": [
+            {
+                "effect": "allow",
+                "permissionGroups": [{"id": READ_ID}],
+                "resources": json.dumps({f"com.cloudflare.api.account.{ACCOUNT_ID}": "*"}),
+            }
+        ],
+    }
+    check_token_inputs(good)
+    with pytest.raises(CloudflareRejected, match=message):
+        check_token_inputs({**good, **change})
+
+
+def test_user_lookups_use_the_user_data_source(synth: Synth) -> None:
+    result = synth(minimal_values(token={"owner": "user"}))
+    ((token, args),) = result.lookups
+    assert token == USER_GROUPS
+    assert "accountId" not in args
