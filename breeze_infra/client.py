@@ -13,7 +13,6 @@ import asyncio
 import email.utils
 import logging
 import math
-import os
 import random
 import re
 import time
@@ -22,9 +21,31 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any, Final, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
+
+from breeze_infra.endpoints import (
+    BASE_URL_ENV,
+    DEFAULT_API_ROOT,
+    account_path,
+    api_root,
+    workers_ai_base_url,
+)
+from breeze_infra.errors import (
+    AccountNotFoundError,
+    ApiError,
+    ApiMessage,
+    AuthenticationError,
+    CloudflareError,
+    DailyAllocationExhaustedError,
+    LicenceRequiredError,
+    MalformedResponseError,
+    ModelNotFoundError,
+    NetworkError,
+    RateLimitedError,
+    ServerError,
+)
 
 __all__ = [
     "BASE_URL_ENV",
@@ -50,9 +71,6 @@ __all__ = [
     "inference_base_url",
 ]
 
-DEFAULT_API_ROOT: Final = "https://api.cloudflare.com/client/v4"
-BASE_URL_ENV: Final = "CLOUDFLARE_BASE_URL"
-
 AUTH_CODES: Final = frozenset({10000, 9109, 1000})
 ACCOUNT_ROUTE_CODES: Final = frozenset({7003, 7000})
 MODEL_NOT_FOUND_CODES: Final = frozenset({5007, 3042})
@@ -72,23 +90,13 @@ _system_random = random.SystemRandom()
 _ClientT = TypeVar("_ClientT", bound="CloudflareClient")
 
 
-def api_root(environ: Mapping[str, str] | None = None) -> str:
-    """Return the v4 API root, letting tests and proxies redirect it through CLOUDFLARE_BASE_URL."""
-    env = os.environ if environ is None else environ
-    value = env.get(BASE_URL_ENV, "").strip()
-    return (value or DEFAULT_API_ROOT).rstrip("/")
-
-
 def inference_base_url(account_id: str, root: str | None = None) -> str:
-    """Return the OpenAI-compatible base URL that GPT Breeze is configured with for an account."""
-    base = (root if root is not None else api_root()).rstrip("/")
-    return f"{base}{_account_path(account_id)}/ai/v1"
+    """The OpenAI-compatible base URL for an account under ``root`` (default: the env's API root).
 
-
-def _account_path(account_id: str) -> str:
-    if not account_id:
-        raise ValueError("account id is empty: set breeze-infra:accountId")
-    return f"/accounts/{quote(account_id, safe='')}"
+    Same function as the manifest's, but defaulting to CLOUDFLARE_BASE_URL so that checks reach
+    whatever server the client itself talks to.
+    """
+    return workers_ai_base_url(account_id, root if root is not None else api_root())
 
 
 @dataclass(frozen=True)
@@ -138,14 +146,6 @@ class ClientSettings:
 
 
 @dataclass(frozen=True)
-class ApiMessage:
-    """One entry of an envelope's ``errors`` or ``messages`` list."""
-
-    code: int
-    message: str
-
-
-@dataclass(frozen=True)
 class ResultInfo:
     """Paging data of a list answer; Cloudflare fills in only some of the fields per endpoint."""
 
@@ -175,108 +175,6 @@ class ChatCompletion:
     finish_reason: str | None
     usage: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
-
-
-class CloudflareError(Exception):
-    """Root of every failure the client reports, so callers can catch one type and print it.
-
-    ``path`` is relative to the API root and keeps the account id, which is not a secret and is
-    usually what needs fixing; the token never appears in any attribute.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        codes: Sequence[int] = (),
-        method: str = "",
-        path: str = "",
-        attempts: int = 0,
-        errors: Sequence[ApiMessage] = (),
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.codes: tuple[int, ...] = tuple(codes)
-        self.method = method
-        self.path = path
-        self.attempts = attempts
-        self.errors: tuple[ApiMessage, ...] = tuple(errors)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class AuthenticationError(CloudflareError):
-    """The token is unknown, disabled, expired, or lacks a permission for the call."""
-
-    def __init__(self, message: str, *, permission_hint: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.permission_hint = permission_hint
-
-
-class AccountNotFoundError(CloudflareError):
-    """Cloudflare could not route the account id, which almost always means a config typo."""
-
-    def __init__(self, message: str, *, account_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.account_id = account_id
-
-
-class ModelNotFoundError(CloudflareError):
-    """The model id is not in the Workers AI catalog (retired, misspelt, or missing ``@cf/``)."""
-
-    def __init__(self, message: str, *, model: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.model = model
-
-
-class LicenceRequiredError(CloudflareError):
-    """The account has to accept the model's licence once before it may run it."""
-
-    def __init__(self, message: str, *, model: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.model = model
-
-
-class DailyAllocationExhaustedError(CloudflareError):
-    """The free neuron allocation is spent; retrying before 00:00 UTC only burns rate limit."""
-
-
-class RateLimitedError(CloudflareError):
-    """Still throttled after every attempt the budget allowed."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
-
-class ServerError(CloudflareError):
-    """Cloudflare kept answering 5xx for every attempt the budget allowed."""
-
-
-class NetworkError(CloudflareError):
-    """No usable HTTP answer: connection refused or dropped, or a timeout."""
-
-    def __init__(
-        self, message: str, *, host: str = "", timeout: float | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.host = host
-        self.timeout = timeout
-
-
-class MalformedResponseError(CloudflareError):
-    """The body was not JSON or not the shape the endpoint promises (often a proxy's page)."""
-
-    def __init__(self, message: str, *, body_excerpt: str = "", **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.body_excerpt = body_excerpt
-
-
-class ApiError(CloudflareError):
-    """Any other request Cloudflare refused; the message carries Cloudflare's own explanation."""
 
 
 class _Secret:
@@ -551,7 +449,7 @@ class CloudflareClient:
         It answers OpenAI-shaped JSON on success but the v4 error envelope on failure, so both are
         parsed. Retried like a GET: a duplicate one-token completion costs next to nothing.
         """
-        path = f"{_account_path(account_id)}/ai/v1/chat/completions"
+        path = f"{account_path(account_id)}/ai/v1/chat/completions"
         body = {"model": model, "messages": [dict(m) for m in messages], "max_tokens": max_tokens}
         call = self._call("POST", path, permission_hint, model, idempotent=True, openai=True)
         outcome = await self._exchange(call, params=None, json=body)

@@ -14,14 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from breeze_infra.config import StackConfig
+from breeze_infra.endpoints import DEFAULT_API_ROOT
+from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 
 FORMAT = "gpt-breeze-manifest/v1"
-CLOUDFLARE_API_ROOT = "https://api.cloudflare.com/client/v4"
-
-
-def workers_ai_base_url(account_id: str, api_root: str = CLOUDFLARE_API_ROOT) -> str:
-    """The OpenAI-compatible base URL GPT Breeze's 'Custom' provider needs, account id filled in."""
-    return f"{api_root.rstrip('/')}/accounts/{account_id}/ai/v1"
+CLOUDFLARE_API_ROOT = DEFAULT_API_ROOT
 
 
 class _Document(BaseModel):
