@@ -82,11 +82,9 @@ def reveal(value: Any) -> tuple[Any, bool]:
 
 
 def _get(mapping: Mapping[str, Any], key: str) -> Any:
-    """``mapping.get`` that treats a value unknown during preview as absent."""
-    try:
-        return mapping.get(key)
-    except UnknownValueError:
-        return None
+    """``mapping.get``. A value unknown during preview raises ``UnknownValueError``, so
+    pulumi-policy skips the rule with an advisory note instead of it judging an absent value."""
+    return mapping.get(key)
 
 
 def _plain(value: Any) -> Any:

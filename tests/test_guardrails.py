@@ -27,6 +27,7 @@ from pulumi_policy.policy import (
     ResourceValidationPolicy,
     _PolicyAnalyzerServicer,
 )
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from breeze_infra import guardrails
 from breeze_infra.guardrails import (
@@ -466,6 +467,16 @@ def test_the_engine_path_skips_secret_inputs_and_additional_secret_outputs() -> 
         == []
     )
     assert engine.analyze("dev", "custom:index:Thing", {"password": CFAT}, ["password"]) == []
+
+
+def test_values_unknown_during_preview_skip_a_rule_rather_than_fail_it() -> None:
+    unknown = token(expiresOn=UNKNOWN_STRING_VALUE)
+    [diagnostic] = Engine().analyze("dev", ACCOUNT_TOKEN, unknown)
+    assert diagnostic.policyName == EXPIRY
+    assert diagnostic.enforcementLevel == proto.ADVISORY
+    assert "during preview" in diagnostic.message
+    store = {"plaintextValue": UNKNOWN_STRING_VALUE, "repository": "acme/app"}
+    assert Engine().analyze("dev", "github:index/actionsSecret:ActionsSecret", store) == []
 
 
 def test_prod_allow_list_is_advisory_unless_pack_config_makes_it_mandatory() -> None:
