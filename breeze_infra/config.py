@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from breeze_infra import backends
+
 NAMESPACE = "breeze-infra"
 
 _ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
@@ -181,6 +183,12 @@ class StackConfig(_Settings):
         description="The credential's label in GPT Breeze; default 'Cloudflare Workers AI "
         "(<stack>)'.",
     )
+    secrets: tuple[backends.SecretsEntry, ...] = Field(
+        (backends.PulumiStackEntry(),),
+        min_length=1,
+        description="Where the base URL and the key are written, one entry per backend; the "
+        "first entry's reference is the manifest's apiKeyRef. Default: the stack's outputs.",
+    )
 
     @field_validator("account_id")
     @classmethod
@@ -190,6 +198,14 @@ class StackConfig(_Settings):
                 f"'{value}' is not a Cloudflare account id (32 lowercase hex characters, "
                 "as in the dashboard URL)"
             )
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _distinct_targets(cls, value: tuple[backends.Entry, ...]) -> tuple[backends.Entry, ...]:
+        clash = backends.duplicate(value)
+        if clash:
+            raise _KeyedError(*clash)
         return value
 
     @model_validator(mode="after")
@@ -252,7 +268,9 @@ def parse_config(raw: Mapping[str, Any], source: str) -> StackConfig:
 
 
 def _problem(error: Any) -> tuple[str | None, str]:
-    loc: tuple[str | int, ...] = tuple(error["loc"])
+    loc, secrets_message = backends.locate(error)
+    if secrets_message:
+        return key_path(loc), secrets_message
     message: str = error["msg"]
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, _KeyedError):

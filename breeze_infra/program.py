@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from breeze_infra.backends import backends_for
+from breeze_infra.backends.delivery import deliver
 from breeze_infra.config import (
     NAMESPACE,
     ConfigError,
@@ -69,16 +69,17 @@ def build(now: datetime | None = None) -> dict[str, Any]:
         plan,
     )
     base_url = workers_ai_base_url(config.account_id)
-    references = [
-        backend.write(stack, base_url, token.value, token) for backend in backends_for(config)
-    ]
+    delivered = deliver(config.secrets, stack, base_url, token.value)
     manifest = build_manifest(
-        config, stack, api_key_ref=references[0], expires_on=timestamp(plan.current.expires_on)
+        config,
+        stack,
+        api_key_ref=delivered.references[0],
+        expires_on=timestamp(plan.current.expires_on),
     )
     return {
         "baseUrl": base_url,
-        "apiKey": token.value,
-        "apiKeyRef": references[0],
+        **delivered.stack_outputs,
+        "apiKeyRef": delivered.references[0],
         "tokenId": token.token_id,
         "tokenName": token.token_name,
         "expiresOn": token.expires_on,

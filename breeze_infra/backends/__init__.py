@@ -1,43 +1,122 @@
-"""Where the base URL and the key are delivered: the seam every secrets backend plugs into.
+"""Where the base URL and the key are delivered: ``breeze-infra:secrets``, one entry per backend.
 
-A backend has two faces. ``reference`` is pure and offline: it tells a reader where the key lives
-(the manifest's ``apiKeyRef``) without credentials. ``write`` runs inside the Pulumi program and
-registers the resources that hold the values, children of ``parent``. Backends import their
-provider SDK only inside ``write``, so choosing none costs nothing.
+Each entry is a pydantic model with two faces. ``reference(stack)`` is pure and offline: it tells a
+reader where the key lives (the manifest's ``apiKeyRef``) without credentials. ``write(delivery)``
+runs inside the Pulumi program (see ``delivery.SecretsDelivery``) and registers the backend's
+resources. A backend's provider SDK is imported inside its ``write`` only, so a stack pays for the
+SDKs it uses and ``breeze-infra manifest`` for none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
-from breeze_infra.backends.pulumi_stack import PulumiStackBackend
-from breeze_infra.config import StackConfig
+from pydantic import Field
+
+from breeze_infra.backends.aws import AwsSecretsManagerEntry
+from breeze_infra.backends.azure import AzureKeyVaultEntry
+from breeze_infra.backends.base import Delivery, Entry
+from breeze_infra.backends.esc import EscEntry
+from breeze_infra.backends.gcp import GcpSecretManagerEntry
+from breeze_infra.backends.github import GitHubActionsEntry
+from breeze_infra.backends.kubernetes import KubernetesEntry
+from breeze_infra.backends.onepassword import OnePasswordEntry
+from breeze_infra.backends.pulumi_stack import PulumiStackEntry
+from breeze_infra.backends.vault import VaultEntry
 
 if TYPE_CHECKING:
-    import pulumi
+    from breeze_infra.config import StackConfig
+
+SecretsEntry = Annotated[
+    PulumiStackEntry
+    | VaultEntry
+    | AwsSecretsManagerEntry
+    | GcpSecretManagerEntry
+    | AzureKeyVaultEntry
+    | GitHubActionsEntry
+    | EscEntry
+    | OnePasswordEntry
+    | KubernetesEntry,
+    Field(discriminator="backend"),
+]
+
+BACKENDS: dict[str, type[Entry]] = {
+    get_args(entry.model_fields["backend"].annotation)[0]: entry
+    for entry in (
+        PulumiStackEntry,
+        VaultEntry,
+        AwsSecretsManagerEntry,
+        GcpSecretManagerEntry,
+        AzureKeyVaultEntry,
+        GitHubActionsEntry,
+        EscEntry,
+        OnePasswordEntry,
+        KubernetesEntry,
+    )
+}
+"""Backend name -> entry model, in the order of the documentation."""
+
+_FIELD = "secrets"
 
 
-class SecretsBackend(Protocol):
-    def reference(self, stack: str) -> str:
-        """Where a reader finds the key; never the key itself."""
-        ...
-
-    def write(
-        self,
-        stack: str,
-        base_url: str,
-        api_key: pulumi.Output[str],
-        parent: pulumi.Resource,
-    ) -> str:
-        """Store ``base_url`` and the secret ``api_key``; return the same string as ``reference``."""
-        ...
+def backends_for(config: StackConfig) -> Sequence[Entry]:
+    """The stack's backends, primary first."""
+    return config.secrets
 
 
-def backends_for(config: StackConfig) -> Sequence[SecretsBackend]:
-    """The stack's backends, primary first. Until others are configurable: the stack outputs."""
-    del config
-    return (PulumiStackBackend(),)
+def duplicate(entries: Sequence[Entry]) -> tuple[str, str] | None:
+    """The first entry that writes where an earlier one does, as (key, message)."""
+    seen: dict[tuple[str, tuple[str | None, ...]], int] = {}
+    for index, entry in enumerate(entries):
+        where = (entry.backend, entry.location)
+        if where in seen:
+            place = f" '{entry.target}'" if entry.target else ""
+            return (
+                f"{_FIELD}[{index}]",
+                f"writes to the same {entry.backend} target{place} as {_FIELD}[{seen[where]}]",
+            )
+        seen[where] = index
+    return None
 
 
-__all__ = ["PulumiStackBackend", "SecretsBackend", "backends_for"]
+def locate(error: Any) -> tuple[tuple[str | int, ...], str | None]:
+    """An entry's error located as the user wrote it, and a message for a bad ``backend`` tag.
+
+    Pydantic puts the union's tag in the location ('secrets', 1, 'vault', 'mount'); the stack
+    file says ``secrets[1].mount``.
+    """
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    if len(loc) < 2 or loc[0] != _FIELD or not isinstance(loc[1], int):
+        return loc, None
+    if len(loc) > 2 and loc[2] in BACKENDS:
+        return (*loc[:2], *loc[3:]), None
+    names = ", ".join(BACKENDS)
+    if len(loc) == 2 and error["type"] == "model_attributes_type":
+        return loc, f"expected a mapping with a 'backend' key (one of {names})"
+    if error["type"] == "union_tag_not_found":
+        return (*loc, "backend"), f"required key is missing; one of {names}"
+    if error["type"] == "union_tag_invalid":
+        tag = error.get("ctx", {}).get("tag")
+        return (*loc, "backend"), f"'{tag}' is not a secrets backend; expected one of {names}"
+    return loc, None
+
+
+__all__ = [
+    "BACKENDS",
+    "AwsSecretsManagerEntry",
+    "AzureKeyVaultEntry",
+    "Delivery",
+    "Entry",
+    "EscEntry",
+    "GcpSecretManagerEntry",
+    "GitHubActionsEntry",
+    "KubernetesEntry",
+    "OnePasswordEntry",
+    "PulumiStackEntry",
+    "SecretsEntry",
+    "VaultEntry",
+    "backends_for",
+    "duplicate",
+    "locate",
+]

@@ -1,34 +1,26 @@
-"""The default secrets home: the stack's own outputs, ``baseUrl`` and ``apiKey`` (a secret)."""
+"""The default home: the stack's own outputs ``baseUrl`` and ``apiKey`` (a secret).
+
+Read it with ``pulumi stack output apiKey --show-secrets --stack <stack>``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, ClassVar, Literal
 
-if TYPE_CHECKING:
-    import pulumi
+from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 
 PROJECT = "breeze-infra"
 
 
-@dataclass(frozen=True)
-class PulumiStackBackend:
-    """Nothing to register: the program exports ``apiKey`` as a secret stack output.
+class PulumiStackEntry(Entry):
+    """The stack's own outputs: baseUrl and apiKey (a secret)."""
 
-    Read it with ``pulumi stack output apiKey --show-secrets --stack <stack>``.
-    """
+    registers: ClassVar[bool] = False
 
-    output: str = "apiKey"
+    backend: Literal["pulumi-stack"] = "pulumi-stack"
 
     def reference(self, stack: str) -> str:
-        return f"pulumi-stack://{PROJECT}/{stack}/outputs/{self.output}"
+        return f"pulumi-stack://{PROJECT}/{stack}/outputs/{API_KEY}"
 
-    def write(
-        self,
-        stack: str,
-        base_url: str,
-        api_key: pulumi.Output[str],
-        parent: pulumi.Resource,
-    ) -> str:
-        del base_url, api_key, parent
-        return self.reference(stack)
+    def write(self, delivery: Delivery) -> dict[str, Any]:
+        return {BASE_URL: delivery.base_url, API_KEY: delivery.api_key}

@@ -1,0 +1,113 @@
+"""What every secrets backend entry shares: how it is validated, installed and handed its values.
+
+Entries are validated offline with the rest of the stack config, so this module and the entry
+modules import neither Pulumi nor any provider SDK at import time; ``write`` imports its SDK when a
+stack actually uses the backend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    import pulumi
+
+API_KEY = "apiKey"
+BASE_URL = "baseUrl"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The values a backend writes, already secret where they carry the key.
+
+    ``name`` is the entry's stable resource-name prefix: it derives from where the entry writes,
+    never from the key or the token, so a rotation updates the same resources.
+    """
+
+    stack: str
+    base_url: str
+    api_key: pulumi.Output[str]
+    document: pulumi.Output[str]
+    name: str
+    opts: pulumi.ResourceOptions
+
+
+class Entry(BaseModel):
+    """One item of ``breeze-infra:secrets``."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+
+    package: ClassVar[str | None] = None
+    """The provider SDK's import name; its presence means the extra is installed."""
+    distribution: ClassVar[str] = ""
+    extra: ClassVar[str] = ""
+    registers: ClassVar[bool] = True
+    """Whether ``write`` registers resources (every backend but the stack's own outputs)."""
+    identity: ClassVar[tuple[str, ...]] = ()
+    """The fields that say where the entry writes: two entries with equal ones collide."""
+
+    backend: str
+
+    @field_validator("backend")
+    @classmethod
+    def _installed(cls, value: str) -> str:
+        if cls.package and find_spec(cls.package) is None:
+            raise ValueError(
+                f"backend '{value}' needs {cls.distribution}: "
+                f"pip install 'breeze-infra[{cls.extra}]'"
+            )
+        return value
+
+    @property
+    def location(self) -> tuple[str | None, ...]:
+        return tuple(getattr(self, name) for name in self.identity)
+
+    @property
+    def target(self) -> str:
+        """Where the entry writes, as a readable, stable suffix for resource names."""
+        return "/".join(part for part in self.location if part)
+
+    def reference(self, stack: str) -> str:
+        """Where a reader finds the key (the manifest's ``apiKeyRef``); never the key itself."""
+        raise NotImplementedError
+
+    def write(self, delivery: Delivery) -> dict[str, Any]:
+        """Register the resources that hold the values; return the stack outputs it adds."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Matches:
+    """``Annotated[str, Matches(regex, "what")]``: the error names what was expected, and the JSON
+    Schema carries the pattern for editors."""
+
+    regex: str
+    expected: str
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {**handler(schema), "pattern": f"^(?:{self.regex})$"}
+
+    def _check(self, value: str) -> str:
+        if not re.fullmatch(self.regex, value):
+            raise ValueError(f"'{value}' is not {self.expected}")
+        return value

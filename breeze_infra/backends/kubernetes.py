@@ -1,0 +1,55 @@
+"""Kubernetes: an Opaque Secret with the keys ``baseUrl`` and ``apiKey``.
+
+Reference: ``k8s:<namespace>/<name>#apiKey``; pods read it with ``secretKeyRef`` (name, key apiKey).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry, Matches
+
+_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+ObjectName = Annotated[
+    str,
+    Matches(
+        rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*",
+        "a Kubernetes object name (lowercase DNS subdomain)",
+    ),
+]
+Namespace = Annotated[str, Matches(_LABEL, "a Kubernetes namespace (lowercase DNS label)")]
+
+
+class KubernetesEntry(Entry):
+    """An Opaque Kubernetes Secret with the keys baseUrl and apiKey."""
+
+    package: ClassVar[str | None] = "pulumi_kubernetes"
+    distribution: ClassVar[str] = "pulumi-kubernetes"
+    extra: ClassVar[str] = "kubernetes"
+    identity: ClassVar[tuple[str, ...]] = ("namespace", "name")
+
+    backend: Literal["kubernetes"]
+    name: ObjectName = Field(description="Secret name, e.g. 'workers-ai'.")
+    namespace: Namespace = Field("default", description="Namespace of the Secret.")
+
+    def reference(self, stack: str) -> str:
+        return f"k8s:{self.namespace}/{self.name}#{API_KEY}"
+
+    def write(self, delivery: Delivery) -> dict[str, Any]:
+        import pulumi_kubernetes.core.v1 as core
+        import pulumi_kubernetes.meta.v1 as meta
+
+        core.Secret(
+            delivery.name,
+            metadata=meta.ObjectMetaArgs(
+                name=self.name,
+                namespace=self.namespace,
+                labels={"app.kubernetes.io/managed-by": "breeze-infra"},
+            ),
+            type="Opaque",
+            string_data={BASE_URL: delivery.base_url, API_KEY: delivery.api_key},
+            opts=delivery.opts,
+        )
+        return {}
