@@ -1,0 +1,131 @@
+"""Secrets backends: ``synth`` with all nine backends against ``pulumi-stack`` alone, and which
+provider SDKs a stack loads.
+
+Target (issue 3): all nine within 2x the time of pulumi-stack alone; a backend's SDK is imported
+only when a stack uses it. Both stacks are timed in one run, alternating, so machine noise hits
+both sides alike.
+Run: .venv/bin/python benchmarks/bench_backends.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from breeze_infra.backends import BACKENDS  # noqa: E402
+
+PYTHON = sys.executable
+BASE = {
+    "accountId": "0123456789abcdef0123456789abcdef",
+    "models": [{"id": "@cf/meta/llama-3.1-8b-instruct"}],
+}
+ALL_NINE = [
+    {"backend": "pulumi-stack"},
+    {"backend": "vault", "mount": "secret", "path": "breeze/bench"},
+    {"backend": "aws-secrets-manager", "name": "breeze/bench", "region": "eu-west-1"},
+    {"backend": "gcp-secret-manager", "secretId": "breeze-bench", "project": "acme-bench"},
+    {
+        "backend": "azure-key-vault",
+        "vaultName": "acme-bench",
+        "resourceGroup": "rg-bench",
+        "secretName": "workers-ai-bench",
+    },
+    {"backend": "github-actions", "repository": "acme/chat", "environment": "bench"},
+    {"backend": "esc", "organization": "acme", "environment": "bench"},
+    {"backend": "onepassword", "vault": "abcdefghijklmnopqrstuvwxyz"},
+    {"backend": "kubernetes", "name": "workers-ai", "namespace": "bench"},
+]
+STACKS = {"alone": [{"backend": "pulumi-stack"}], "nine": ALL_NINE}
+PROBE = """
+import sys
+from breeze_infra.cli import main
+main(sys.argv[1:])
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules if m.startswith("pulumi_")})),
+      file=sys.stderr)
+"""
+
+
+def write_stacks(folder: Path) -> None:
+    for name, secrets in STACKS.items():
+        config = {f"breeze-infra:{k}": v for k, v in {**BASE, "secrets": secrets}.items()}
+        (folder / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
+
+
+def synth(folder: Path, stack: str) -> list[str]:
+    return [PYTHON, "-m", "breeze_infra", "--stacks-dir", str(folder), "synth", "--stack", stack]
+
+
+def wall_time(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def loaded_sdks(folder: Path, *args: str) -> list[str]:
+    done = subprocess.run(
+        [PYTHON, "-W", "ignore", "-c", PROBE, "--stacks-dir", str(folder), *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stderr.strip().splitlines()[-1].split() if done.stderr.strip() else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=9)
+    rounds = max(parser.parse_args().rounds, 7)
+    os.environ["BREEZE_NOW"] = "2026-11-25T09:30:00Z"
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        write_stacks(folder)
+        for stack in STACKS:
+            wall_time(synth(folder, stack))
+        samples: dict[str, list[float]] = {stack: [] for stack in STACKS}
+        for _ in range(rounds):
+            for stack in STACKS:
+                samples[stack].append(wall_time(synth(folder, stack)))
+        sdks = {
+            "synth, pulumi-stack alone": loaded_sdks(folder, "synth", "--stack", "alone"),
+            "synth, all nine": loaded_sdks(folder, "synth", "--stack", "nine"),
+            "manifest, all nine": loaded_sdks(
+                folder, "manifest", "--stack", "nine", "-o", os.devnull
+            ),
+        }
+    median = {stack: statistics.median(values) for stack, values in samples.items()}
+    ratio = median["nine"] / median["alone"]
+    print(
+        f"date: {datetime.now(timezone.utc):%Y-%m-%d}, machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} alternating rounds"
+    )
+    print("| breeze-infra synth | median wall time | min | max |")
+    print("|---|---|---|---|")
+    for stack, label in (("alone", "pulumi-stack alone"), ("nine", "all nine backends")):
+        values = samples[stack]
+        print(f"| {label} | {median[stack]:.2f} s | {min(values):.2f} s | {max(values):.2f} s |")
+    verdict = "met" if ratio <= 2 else "NOT met"
+    print(f"\nratio all nine / pulumi-stack alone: {ratio:.2f}x (target <= 2x: {verdict})")
+    backend_sdks = sorted(entry.package for entry in BACKENDS.values() if entry.package)
+    print("\nprovider SDKs imported (pulumi_cloudflare is the core's):")
+    for run, names in sdks.items():
+        extra = [name for name in names if name in backend_sdks]
+        print(f"  {run}: {', '.join(extra) or 'no backend SDK'} {json.dumps(names)}")
+
+
+if __name__ == "__main__":
+    main()
