@@ -433,3 +433,17 @@ def test_a_provider_sdk_is_imported_only_when_a_stack_uses_it(backend: str) -> N
     )
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
     assert loaded == ({BACKENDS[backend].package} - {None})
+
+
+def test_the_offline_manifest_of_a_nine_backend_stack_loads_no_pulumi(stacks_dir: Path) -> None:
+    write_stack(stacks_dir, "prod", stack_yaml(minimal_values(secrets=ALL_NINE)))
+    probe = (
+        "import sys; from breeze_infra.cli import main; "
+        f"code = main(['--stacks-dir', {str(stacks_dir)!r}, 'manifest', '--stack', 'prod', "
+        f"'-o', {os.devnull!r}]); "
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["0", "[]"]
