@@ -31,9 +31,9 @@ BASE_URL = "baseUrl"
 
 @dataclass(frozen=True)
 class Delivery:
-    """The values a backend writes, already secret where they carry the key.
-
-    ``name`` is the entry's stable resource-name prefix: it derives from where the entry writes,
+    """The values a backend writes, already secret where they carry the key, so that no backend
+    can forget to wrap them. ``document`` is the JSON ``{"baseUrl", "apiKey"}`` that most stores
+    hold. ``name`` is the entry's resource-name prefix: it derives from where the entry writes,
     never from the key or the token, so a rotation updates the same resources.
     """
 
