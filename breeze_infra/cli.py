@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 2 bad input (one line per problem, naming the file and the key), 1 any
 other failure. Each command imports only what it needs: ``manifest`` and ``validate`` never load
-the Pulumi provider SDK, which alone takes over a second.
+the Pulumi provider SDK, which alone takes over a second, and load httpx only with ``--online``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from breeze_infra.errors import CommandError
+
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from breeze_infra.config import StackConfig
     from breeze_infra.manifest import Manifest
     from breeze_infra.simulate import SynthResult
 
@@ -30,11 +35,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
+    if args.debug:
+        _log_debug_to_stderr()
     try:
         return command(args)
     except BadInput as exc:
         _print_lines(str(exc))
         return EXIT_BAD_INPUT
+    except CommandError as exc:
+        _print_lines(str(exc))
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -52,6 +62,37 @@ def _print_lines(text: str) -> None:
         print(line, file=sys.stderr)
 
 
+def _log_debug_to_stderr() -> None:
+    """breeze-infra's own records only: they redact the token, third-party ones make no promise."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    logger = logging.getLogger("breeze_infra")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
+    return value
+
+
+def _timeout_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help=f"upper bound on {what}, retries included (default: 60)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="breeze-infra",
@@ -62,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="folder of Pulumi.<stack>.yaml files (default: stackConfigDir of the nearest Pulumi.yaml)",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log each Cloudflare request and retry to stderr (tokens are redacted)",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check stack files (offline)")
@@ -70,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         "--stack", action="append", metavar="NAME", help="a stack to check; repeatable"
     )
     chosen.add_argument("--all", action="store_true", help="every stack file (the default)")
+    validate.add_argument(
+        "--online",
+        action="store_true",
+        help="also check the models against the account's Workers AI catalog "
+        "(token in CLOUDFLARE_API_TOKEN, Workers AI Read)",
+    )
+    _timeout_option(validate, "the --online checks")
     validate.set_defaults(command=_validate)
 
     manifest = commands.add_parser("manifest", help="render the GPT Breeze manifest")
@@ -87,6 +140,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the API key itself in the manifest (needs --from-outputs; files are written 0600)",
     )
+    manifest.add_argument(
+        "--online",
+        action="store_true",
+        help="with --stack: fill contextLength from the Workers AI catalog and refuse models "
+        "GPT Breeze cannot use (token in CLOUDFLARE_API_TOKEN)",
+    )
+    _timeout_option(manifest, "the catalog fetch of --online")
     manifest.set_defaults(command=_manifest)
 
     synth = commands.add_parser("synth", help="run the program against a simulated Cloudflare")
@@ -114,26 +174,63 @@ def _validate(args: argparse.Namespace) -> int:
     names = args.stack or list_stacks(folder)
     if not names:
         raise BadInput(f"{display_path(folder)}: no Pulumi.<stack>.yaml files")
+    token = _bootstrap_token("validate --online") if args.online else ""
     problems: list[str] = []
+    loaded: list[tuple[str, str, StackConfig]] = []
     for name in names:
         try:
-            load_stack(stack_file(folder, name))
+            config = load_stack(stack_file(folder, name))
         except ConfigError as exc:
             problems.extend(exc.lines())
         else:
-            print(f"{display_path(stack_file(folder, name))}: ok")
-    if problems:
-        raise BadInput("\n".join(problems))
-    return EXIT_OK
+            loaded.append((name, display_path(stack_file(folder, name)), config))
+            if not args.online:
+                print(f"{display_path(stack_file(folder, name))}: ok")
+    _print_lines("\n".join(problems))
+    code = _validate_online(args, token, loaded) if args.online and loaded else EXIT_OK
+    return EXIT_BAD_INPUT if problems else code
+
+
+def _bootstrap_token(what: str) -> str:
+    from breeze_infra.online import bootstrap_token
+
+    return bootstrap_token(os.environ, what)
+
+
+def _validate_online(
+    args: argparse.Namespace, token: str, loaded: list[tuple[str, str, StackConfig]]
+) -> int:
+    from breeze_infra.online import StackInput, validate_online
+
+    return validate_online(
+        [StackInput(name, source, config) for name, source, config in loaded],
+        token=token,
+        now=_now(),
+        timeout=args.timeout,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def _now() -> datetime:
+    from breeze_infra.rotation import ClockError, current_time
+
+    try:
+        return current_time()
+    except ClockError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _manifest(args: argparse.Namespace) -> int:
     if args.include_secret and not args.from_outputs:
         raise BadInput("breeze-infra manifest: --include-secret needs --from-outputs")
+    if args.online and not args.stack:
+        raise BadInput("breeze-infra manifest: --online needs --stack NAME")
     if args.from_outputs:
         manifest = _manifest_from_outputs(args.from_outputs, args.include_secret)
     elif args.stack:
-        manifest = _manifest_from_stack(_stacks_dir(args), args.stack)
+        online_timeout = args.timeout if args.online else None
+        manifest = _manifest_from_stack(_stacks_dir(args), args.stack, online_timeout)
     else:
         raise BadInput("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
     if args.include_secret:
@@ -146,13 +243,25 @@ def _manifest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _manifest_from_stack(folder: Path, stack: str) -> Manifest:
+def _manifest_from_stack(folder: Path, stack: str, online_timeout: float | None = None) -> Manifest:
     from breeze_infra.backends import backends_for
     from breeze_infra.manifest import build_manifest
     from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
-    from breeze_infra.stacks import load_stack, stack_file
+    from breeze_infra.stacks import display_path, load_stack, stack_file
 
+    token = _bootstrap_token("manifest --online") if online_timeout is not None else ""
     config = load_stack(stack_file(folder, stack))
+    if online_timeout is not None:
+        from breeze_infra.online import StackInput, fill_from_catalog
+
+        source = display_path(stack_file(folder, stack))
+        config = fill_from_catalog(
+            StackInput(stack, source, config),
+            token=token,
+            now=_now(),
+            timeout=online_timeout,
+            err=sys.stderr,
+        )
     try:
         plan = plan_rotation(current_time(), config.token.rotation_days)
     except ClockError as exc:

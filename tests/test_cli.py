@@ -71,11 +71,11 @@ def test_manifest_renders_offline_and_matches_what_the_program_exports(cli: CliR
     assert json.loads(offline.stdout) == json.loads(synth.stdout)["outputs"]["manifest"]
 
 
-def test_manifest_path_never_loads_pulumi() -> None:
+def test_manifest_path_never_loads_pulumi_or_httpx() -> None:
     probe = (
         "import sys; from breeze_infra.cli import main; code = main(['manifest', '--stack', 'dev',"
-        " '-o', '/dev/null']); loaded = sorted(m for m in sys.modules if m.startswith('pulumi'));"
-        " print(code, loaded)"
+        " '-o', '/dev/null']); loaded = sorted(m for m in sys.modules"
+        " if m.startswith(('pulumi', 'httpx'))); print(code, loaded)"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
