@@ -149,6 +149,25 @@ def _parser() -> argparse.ArgumentParser:
     _timeout_option(manifest, "the catalog fetch of --online")
     manifest.set_defaults(command=_manifest)
 
+    doctor = commands.add_parser(
+        "doctor", help="check a deployed environment's key, route and models against Cloudflare"
+    )
+    doctor.add_argument("--stack", required=True, metavar="NAME")
+    doctor.add_argument(
+        "--from-outputs",
+        metavar="FILE",
+        help="JSON of `pulumi stack output --json --show-secrets` ('-' for stdin); "
+        "else the key comes from BREEZE_API_KEY",
+    )
+    doctor.add_argument(
+        "--no-inference",
+        dest="inference",
+        action="store_false",
+        help="skip the 1-token chat completion per model (each one costs neurons)",
+    )
+    _timeout_option(doctor, "the whole run")
+    doctor.set_defaults(command=_doctor)
+
     synth = commands.add_parser("synth", help="run the program against a simulated Cloudflare")
     synth.add_argument("--stack", required=True, metavar="NAME")
     synth.add_argument("--json", action="store_true", help="machine-readable output")
@@ -335,6 +354,25 @@ def _write(destination: str, text: str, *, private: bool) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from breeze_infra.doctor import api_key, run_doctor, target_from
+    from breeze_infra.stacks import display_path, load_stack, stack_file
+
+    path = stack_file(_stacks_dir(args), args.stack)
+    config = load_stack(path)
+    label = "stdin" if args.from_outputs == "-" else args.from_outputs
+    outputs = _read_json(args.from_outputs, label) if args.from_outputs else None
+    target = target_from(config, args.stack, display_path(path), outputs, label or "outputs")
+    return run_doctor(
+        target,
+        api_key(outputs, label or "outputs", os.environ),
+        now=_now(),
+        timeout=args.timeout,
+        inference=args.inference,
+        out=sys.stdout,
+    )
 
 
 def _synth(args: argparse.Namespace) -> int:

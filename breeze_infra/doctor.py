@@ -1,0 +1,450 @@
+"""``breeze-infra doctor``: can GPT Breeze use this environment's deployed key right now?
+
+It checks what a user would otherwise find out the hard way, one line each: the key is an active
+token and when it stops working, the account routes, and each model answers a one-token chat
+completion. Checks run concurrently (at most ``MAX_CONCURRENT`` requests in flight) and the whole
+command ends within its budget, so a stalled model is reported, not waited on. The key is only
+ever handed to the client, which keeps it out of every message and log record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import IO, Final, Literal
+
+from pydantic import ValidationError
+
+from breeze_infra.catalog import CATALOG_PERMISSION
+from breeze_infra.client import CloudflareClient, inference_base_url
+from breeze_infra.config import NAMESPACE, StackConfig, key_path
+from breeze_infra.endpoints import account_path, workers_ai_base_url
+from breeze_infra.errors import (
+    AccountNotFoundError,
+    ApiError,
+    AuthenticationError,
+    CloudflareError,
+    CommandError,
+)
+from breeze_infra.manifest import Manifest
+from breeze_infra.online import open_client, run_bounded
+from breeze_infra.rotation import ClockError, parse_time, plan_rotation, timestamp
+
+__all__ = [
+    "KEY_ENV",
+    "MAX_CONCURRENT",
+    "Check",
+    "Target",
+    "api_key",
+    "format_check",
+    "judge_token",
+    "key_owner",
+    "run_checks",
+    "run_doctor",
+    "target_from",
+]
+
+KEY_ENV: Final = "BREEZE_API_KEY"
+MAX_CONCURRENT: Final = 8
+"""Requests in flight at once: a 10-model stack finishes in two round trips, far below Workers
+AI's 300 text-generation requests per minute."""
+SOON: Final = timedelta(days=7)
+PROMPT: Final = ({"role": "user", "content": "Reply with one word."},)
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+_REPORT_GRACE: Final = 0.2
+"""Each call stops at its own deadline (the budget); this lets its precise error arrive first."""
+
+Status = Literal["ok", "warn", "fail", "skip"]
+Owner = Literal["account", "user"]
+
+_log = logging.getLogger("breeze_infra.doctor")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One printed line: what was checked, how it went, and what to do about it.
+
+    ``cause`` groups failures with one root ("key" rejected, account does not "route") so that
+    it is explained once, on the first line it shows up in, and referred to after that.
+    """
+
+    name: str
+    status: Status
+    detail: str
+    cause: Literal["key", "route", ""] = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What doctor checks, gathered from the stack file and, when given, the stack's outputs."""
+
+    stack: str
+    source: str
+    account_id: str
+    owner: Owner
+    rotation_days: int
+    models: tuple[str, ...]
+    token_id: str | None = None
+
+
+def target_from(
+    config: StackConfig,
+    stack: str,
+    source: str,
+    outputs: object | None = None,
+    label: str = "outputs",
+) -> Target:
+    """The stack file says where and what; outputs add the deployed models and token id.
+
+    Outputs of another stack (another account's base URL) are refused rather than half-used.
+    """
+    models = [m.id for m in config.models]
+    token_id: str | None = None
+    if outputs is not None:
+        if not isinstance(outputs, dict):
+            raise CommandError(
+                f"{label}: expected the JSON object printed by "
+                "`pulumi stack output --json --show-secrets`",
+                EXIT_BAD_INPUT,
+            )
+        expected = workers_ai_base_url(config.account_id)
+        urls: list[tuple[str, object]] = [("baseUrl", outputs.get("baseUrl"))]
+        if outputs.get("manifest") is not None:
+            manifest = _manifest(outputs["manifest"], label)
+            urls += [
+                (f"manifest.credentials[{i}].baseUrl", c.base_url)
+                for i, c in enumerate(manifest.credentials)
+            ]
+            models += [m.model_id for m in manifest.models if m.model_id not in models]
+        for key, url in urls:
+            if url is not None and url != expected:
+                raise CommandError(
+                    f"{label}: {key}: {url} is not the Workers AI URL of account "
+                    f"{config.account_id}, which {source} names; are these another stack's "
+                    "outputs?",
+                    EXIT_BAD_INPUT,
+                )
+        found_id = outputs.get("tokenId")
+        token_id = found_id if isinstance(found_id, str) and found_id else None
+    return Target(
+        stack=stack,
+        source=source,
+        account_id=config.account_id,
+        owner=config.token.owner,
+        rotation_days=config.token.rotation_days,
+        models=tuple(models),
+        token_id=token_id,
+    )
+
+
+def api_key(outputs: object | None, label: str, environ: Mapping[str, str]) -> str:
+    """The deployed key: the outputs' ``apiKey`` when they carry it, else BREEZE_API_KEY."""
+    if isinstance(outputs, dict):
+        value = outputs.get("apiKey")
+        if isinstance(value, str) and value.strip() and value != "[secret]":
+            return value.strip()
+    from_env = environ.get(KEY_ENV, "").strip()
+    if from_env:
+        return from_env
+    if outputs is not None:
+        raise CommandError(
+            f"{label}: apiKey: missing or redacted; export the outputs with "
+            f"`pulumi stack output --json --show-secrets`, or set {KEY_ENV}",
+            EXIT_BAD_INPUT,
+        )
+    raise CommandError(
+        "breeze-infra doctor: no key to check; pass --from-outputs FILE (the JSON of "
+        f"`pulumi stack output --json --show-secrets`) or set {KEY_ENV}",
+        EXIT_BAD_INPUT,
+    )
+
+
+def key_owner(key: str) -> Owner | None:
+    """Who owns a key, when its published prefix tells (``cfat_`` account, ``cfut_`` user)."""
+    if key.startswith("cfat_"):
+        return "account"
+    if key.startswith("cfut_"):
+        return "user"
+    return None
+
+
+def judge_token(result: object, target: Target, now: datetime) -> Check:
+    """The token check's verdict on a verify answer ``{id, status, expires_on, not_before}``.
+
+    A key that expires when the next rotation window starts is the previous window's: it still
+    works, but not for long, so it warns rather than fails.
+    """
+    if not isinstance(result, dict):
+        return Check("token", "fail", "verify answered without token details")
+    status = result.get("status")
+    expires = _moment(result.get("expires_on"))
+    not_before = _moment(result.get("not_before"))
+    if status == "expired" or (status == "active" and expires is not None and expires <= now):
+        when = f" on {timestamp(expires)}" if expires is not None else ""
+        return Check(
+            "token",
+            "fail",
+            f"expired{when}: run `pulumi up` to mint this window's token, then import the new "
+            "key into GPT Breeze",
+            "key",
+        )
+    if status == "disabled":
+        return Check(
+            "token",
+            "fail",
+            f"disabled in Cloudflare: re-enable it, or bump {NAMESPACE}:token.generation and run "
+            "`pulumi up` to replace it",
+            "key",
+        )
+    if status != "active":
+        return Check("token", "fail", f"status is {status!r}, not active", "key")
+    if not_before is not None and not_before > now:
+        return Check(
+            "token",
+            "fail",
+            f"not valid before {timestamp(not_before)}; check the machine's clock",
+            "key",
+        )
+    if expires is None:
+        return Check("token", "ok", "active, no expiry set")
+    detail = f"active, expires {timestamp(expires)} ({_until(expires - now)})"
+    plan = plan_rotation(now, target.rotation_days)
+    window = timedelta(days=target.rotation_days)
+    next_window = plan.current.starts_on + window
+    notes: list[str] = []
+    if expires <= next_window:
+        notes.append(
+            "that is when the next rotation window starts, so this is the previous window's key: "
+            "run `pulumi up` if the stack has not rotated yet, then import the current key"
+        )
+    elif expires - now < min(SOON, window):
+        notes.append("run `pulumi up` and import the new key before then")
+    token_id = result.get("id")
+    if target.token_id and isinstance(token_id, str) and token_id != target.token_id:
+        notes.append(
+            f"this key is token {token_id}, not the stack's current token {target.token_id}; "
+            "GPT Breeze may hold a superseded key"
+        )
+    if notes:
+        return Check("token", "warn", f"{detail}; {'; '.join(notes)}")
+    return Check("token", "ok", detail)
+
+
+def check_names(target: Target, inference: bool) -> list[str]:
+    models = [f"model {m}" for m in target.models] if inference else ["models"]
+    return ["token", "route", *models]
+
+
+def format_check(check: Check, width: int) -> str:
+    return f"{check.status:<4}  {check.name:<{width}}  {check.detail}"
+
+
+async def run_checks(
+    client: CloudflareClient,
+    target: Target,
+    now: datetime,
+    *,
+    inference: bool,
+    budget: float,
+    owner_of_key: Owner | None = None,
+    emit: Callable[[Check], None] | None = None,
+    concurrency: int = MAX_CONCURRENT,
+) -> list[Check]:
+    """Run every check concurrently and return (and ``emit``) the verdicts in a fixed order.
+
+    Lines come out in order as soon as all earlier ones are known, so a person watching sees
+    progress and CI logs read the same every run. A check still running when ``budget`` seconds
+    have passed is cancelled and reported as failed.
+    """
+    gate = asyncio.Semaphore(concurrency)
+    loop = asyncio.get_running_loop()
+    deadline_at = loop.time() + budget + _REPORT_GRACE
+    checks: list[tuple[str, Awaitable[Check]]] = [
+        ("token", _token(client, target, now, gate, owner_of_key)),
+        ("route", _route(client, target, gate)),
+    ]
+    if inference:
+        checks += [(f"model {m}", _model(client, target, m, gate)) for m in target.models]
+    tasks = [(name, asyncio.ensure_future(work)) for name, work in checks]
+    results: list[Check] = []
+    try:
+        for name, task in tasks:
+            remaining = deadline_at - loop.time()
+            if not task.done() and remaining > 0:
+                await asyncio.wait({task}, timeout=remaining)
+            if task.done():
+                check = task.result()
+            else:
+                check = Check(name, "fail", f"no answer within the {budget:g} s budget (--timeout)")
+            check = _collapse(check, results)
+            _log.debug("%s: %s", check.name, check.status)
+            results.append(check)
+            if emit is not None:
+                emit(check)
+    finally:
+        for _, task in tasks:
+            task.cancel()
+        await asyncio.gather(*(task for _, task in tasks), return_exceptions=True)
+    if not inference:
+        skipped = Check(
+            "models",
+            "skip",
+            f"--no-inference: {len(target.models)} model(s) not called (each call costs neurons)",
+        )
+        results.append(skipped)
+        if emit is not None:
+            emit(skipped)
+    return results
+
+
+def run_doctor(
+    target: Target,
+    key: str,
+    *,
+    now: datetime,
+    timeout: float,
+    inference: bool,
+    out: IO[str],
+) -> int:
+    """Print one line per check; 0 when none failed (warnings pass), 1 when any did."""
+    width = max(len(name) for name in check_names(target, inference))
+    owner = key_owner(key)
+
+    def emit(check: Check) -> None:
+        print(format_check(check, width), file=out, flush=True)
+
+    async def work() -> list[Check]:
+        async with open_client(key, timeout, "doctor") as client:
+            return await run_checks(
+                client,
+                target,
+                now,
+                inference=inference,
+                budget=timeout,
+                owner_of_key=owner,
+                emit=emit,
+            )
+
+    checks = run_bounded(work, timeout, "doctor")
+    return EXIT_FAILED if any(c.status == "fail" for c in checks) else EXIT_OK
+
+
+async def _token(
+    client: CloudflareClient,
+    target: Target,
+    now: datetime,
+    gate: asyncio.Semaphore,
+    owner_of_key: Owner | None,
+) -> Check:
+    path = (
+        f"{account_path(target.account_id)}/tokens/verify"
+        if target.owner == "account"
+        else "/user/tokens/verify"
+    )
+    try:
+        async with gate:
+            result = await client.get(path)
+    except AuthenticationError as exc:
+        hint = ""
+        if owner_of_key is not None and owner_of_key != target.owner:
+            hint = (
+                f"; the key is {owner_of_key}-owned but {NAMESPACE}:token.owner is "
+                f"'{target.owner}', so it was verified on the wrong path: set it to "
+                f"'{owner_of_key}'"
+            )
+        return Check("token", "fail", f"{exc}{hint}", "key")
+    except CloudflareError as exc:
+        return _failed("token", exc)
+    return judge_token(result, target, now)
+
+
+async def _route(client: CloudflareClient, target: Target, gate: asyncio.Semaphore) -> Check:
+    path = f"{account_path(target.account_id)}/ai/models/search"
+    try:
+        async with gate:
+            await client.get(
+                path, params={"page": 1, "per_page": 1}, permission_hint=CATALOG_PERMISSION
+            )
+    except CloudflareError as exc:
+        return _failed("route", exc)
+    return Check(
+        "route",
+        "ok",
+        f"account {target.account_id} answers; base URL {inference_base_url(target.account_id)}",
+    )
+
+
+async def _model(
+    client: CloudflareClient, target: Target, model: str, gate: asyncio.Semaphore
+) -> Check:
+    name = f"model {model}"
+    try:
+        async with gate:
+            started = time.monotonic()
+            await client.post_inference(target.account_id, model, PROMPT, max_tokens=1)
+            elapsed = time.monotonic() - started
+    except ApiError as exc:
+        return Check(
+            name,
+            "fail",
+            f"{exc}; `breeze-infra validate --online --stack {target.stack}` names its task",
+        )
+    except CloudflareError as exc:
+        return _failed(name, exc)
+    return Check(name, "ok", f"answered a 1-token chat completion in {elapsed:.2f} s")
+
+
+def _failed(name: str, error: CloudflareError) -> Check:
+    cause: Literal["key", "route", ""] = ""
+    if isinstance(error, AuthenticationError):
+        cause = "key"
+    elif isinstance(error, AccountNotFoundError):
+        cause = "route"
+    return Check(name, "fail", str(error), cause)
+
+
+def _collapse(check: Check, earlier: Sequence[Check]) -> Check:
+    """A rejected key or an unroutable account fails every call: explain it once, then refer."""
+    if check.status != "fail" or not check.cause:
+        return check
+    first = next((c for c in earlier if c.status == "fail" and c.cause == check.cause), None)
+    if first is None:
+        return check
+    what = "key rejected" if check.cause == "key" else "account does not route"
+    return replace(check, detail=f"{what} (see the {first.name} check)")
+
+
+def _manifest(raw: object, label: str) -> Manifest:
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{label}: {key_path(('manifest', *e['loc'])).split(':', 1)[1]}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise CommandError("\n".join(lines), EXIT_BAD_INPUT) from None
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parse_time(value)
+    except ClockError:
+        return None
+
+
+def _until(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"in {days} d {hours} h"
+    if hours:
+        return f"in {hours} h {minutes} min"
+    return f"in {minutes} min"

@@ -1,0 +1,414 @@
+"""Spec of ``breeze-infra doctor``: one line per check, exit codes, bounds, and what it tells users.
+
+The command runs as a subprocess against the local emulator; the concurrency bound and the budget
+are also checked in-process with a fake client, where "in flight" can be counted exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breeze_infra.config import parse_config
+from breeze_infra.doctor import MAX_CONCURRENT, Check, Target, judge_token, run_checks
+from breeze_infra.manifest import build_manifest, workers_ai_base_url
+from breeze_infra.rotation import plan_rotation, timestamp
+from tests.emulator import CloudflareEmulator, Fault, TokenInfo
+from tests.online_cli import BOOTSTRAP, CHAT, KEY, NOW, WRONG_ACCOUNT, OnlineCli, Run
+
+CLOCK = datetime.fromisoformat(NOW.replace("Z", "+00:00"))
+PLAN = plan_rotation(CLOCK, 30)
+CURRENT_EXPIRY = timestamp(PLAN.current.expires_on)
+NEXT_WINDOW = timestamp(PLAN.current.starts_on + timedelta(days=30))
+TOKEN_ID = "0c1d2e3f405162738495a6b7c8d9e0f1"
+USER_KEY = "cfut_userOwnedKeyForTests0000000000000000000000"
+SUMMARISER = "@cf/facebook/bart-large-cnn"
+
+
+def checks(run: Run) -> list[tuple[str, str, str]]:
+    """Each stdout line as (status, check, detail)."""
+    rows = []
+    for line in run.out_lines:
+        status, name, detail = re.split(r"\s{2,}", line, maxsplit=2)
+        rows.append((status, name, detail))
+    return rows
+
+
+def statuses(run: Run) -> dict[str, str]:
+    return {name: status for status, name, _ in checks(run)}
+
+
+def detail(run: Run, name: str) -> str:
+    return next(d for _, n, d in checks(run) if n == name)
+
+
+@pytest.fixture
+def emu() -> Iterator[CloudflareEmulator]:
+    tokens = [
+        TokenInfo(BOOTSTRAP),
+        TokenInfo(
+            KEY, id=TOKEN_ID, expires_on=CURRENT_EXPIRY, permissions=frozenset({"Workers AI Read"})
+        ),
+        TokenInfo(USER_KEY, kind="user", expires_on=CURRENT_EXPIRY),
+    ]
+    with CloudflareEmulator(tokens=tokens) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def online(emu: CloudflareEmulator, stacks_dir: Path) -> OnlineCli:
+    online = OnlineCli(emu, stacks_dir)
+    online.stack("dev")
+    return online
+
+
+def outputs(
+    online: OnlineCli,
+    *,
+    api_key: str = KEY,
+    token_id: str = TOKEN_ID,
+    models: tuple[str, ...] = CHAT,
+    account_id: str | None = None,
+) -> str:
+    """What `pulumi stack output --json --show-secrets` prints for the stack."""
+    account = account_id or online.emu.account_id
+    config = parse_config({"accountId": account, "models": [{"id": m} for m in models]}, "t")
+    manifest = build_manifest(config, "dev", api_key_ref="ref", expires_on=CURRENT_EXPIRY)
+    return json.dumps(
+        {
+            "baseUrl": workers_ai_base_url(account),
+            "apiKey": api_key,
+            "apiKeyRef": "ref",
+            "tokenId": token_id,
+            "expiresOn": CURRENT_EXPIRY,
+            "manifest": manifest.model_dump(mode="json", by_alias=True, exclude_none=True),
+        }
+    )
+
+
+def test_a_healthy_environment_passes_every_check_one_line_each(online: OnlineCli) -> None:
+    result = online("doctor", "--stack", "dev", BREEZE_API_KEY=KEY)
+    assert result.returncode == 0, result.stderr
+    assert [(s, n) for s, n, _ in checks(result)] == [
+        ("ok", "token"),
+        ("ok", "route"),
+        *[("ok", f"model {m}") for m in CHAT],
+    ]
+    assert detail(result, "token") == f"active, expires {CURRENT_EXPIRY} (in 37 d 14 h)"
+    assert online.emu.base_url in detail(result, "route")
+    assert dict(online.emu.inference_counts) == dict.fromkeys(CHAT, 1)
+    assert online.emu.count(f"/accounts/{online.emu.account_id}/tokens/verify") == 1
+    assert online.emu.count("/user/tokens/verify") == 0
+    inference = online.emu.requests_to(f"/accounts/{online.emu.account_id}/ai/v1/")
+    assert {r.json()["max_tokens"] for r in inference} == {1}
+    assert result.stderr == ""
+
+
+def test_no_inference_calls_no_model(online: OnlineCli) -> None:
+    result = online("doctor", "--stack", "dev", "--no-inference", BREEZE_API_KEY=KEY)
+    assert result.returncode == 0, result.stderr
+    assert statuses(result) == {"token": "ok", "route": "ok", "models": "skip"}
+    assert online.emu.inference_counts == {}
+
+
+def test_the_outputs_supply_the_key_and_the_deployed_models(online: OnlineCli) -> None:
+    deployed = (*CHAT, "@cf/openai/gpt-oss-120b")
+    result = online(
+        "doctor", "--stack", "dev", "--from-outputs", "-", input=outputs(online, models=deployed)
+    )
+    assert result.returncode == 0, result.stderr
+    assert dict(online.emu.inference_counts) == dict.fromkeys(deployed, 1)
+    assert set(online.emu.bearer_tokens()) == {KEY}
+
+
+def test_a_redacted_outputs_key_falls_back_to_breeze_api_key(online: OnlineCli) -> None:
+    result = online(
+        "doctor",
+        "--stack",
+        "dev",
+        "--from-outputs",
+        "-",
+        input=outputs(online, api_key="[secret]"),
+        BREEZE_API_KEY=KEY,
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(online.emu.bearer_tokens()) == {KEY}
+
+
+def test_user_owned_tokens_are_verified_on_the_user_path(online: OnlineCli) -> None:
+    online.stack("dev", owner="user")
+    result = online("doctor", "--stack", "dev", "--no-inference", BREEZE_API_KEY=USER_KEY)
+    assert result.returncode == 0, result.stderr
+    assert online.emu.count("/user/tokens/verify") == 1
+    assert online.emu.count(f"/accounts/{online.emu.account_id}/tokens/verify") == 0
+
+
+def test_an_account_key_on_a_user_owned_stack_fails_with_the_fix(online: OnlineCli) -> None:
+    online.stack("dev", owner="user")
+    result = online("doctor", "--stack", "dev", "--no-inference", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert statuses(result)["token"] == "fail"
+    assert detail(result, "token").endswith(
+        "the key is account-owned but breeze-infra:token.owner is 'user', so it was verified "
+        "on the wrong path: set it to 'account'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [
+        ("disabled", "disabled in Cloudflare: re-enable it, or bump breeze-infra:token.generation"),
+        ("expired", "expired on "),
+    ],
+)
+def test_a_dead_key_fails_once_and_the_models_refer_to_it(
+    online: OnlineCli, status: str, hint: str
+) -> None:
+    online.emu.set_token_status(KEY, status)  # type: ignore[arg-type]
+    result = online("doctor", "--stack", "dev", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert detail(result, "token").startswith(hint)
+    for name in ["route", *(f"model {m}" for m in CHAT)]:
+        assert detail(result, name) == "key rejected (see the token check)"
+
+
+def test_an_unknown_key_is_rejected(online: OnlineCli) -> None:
+    result = online("doctor", "--stack", "dev", BREEZE_API_KEY="cfat_notAKeyCloudflareKnows")
+    assert result.returncode == 1
+    assert detail(result, "token").startswith("token rejected (HTTP 401, code 1000)")
+
+
+def test_the_previous_windows_key_warns_but_passes(online: OnlineCli) -> None:
+    online.emu.add_token("cfat_previousWindowKey", expires_on=NEXT_WINDOW)
+    result = online(
+        "doctor", "--stack", "dev", "--no-inference", BREEZE_API_KEY="cfat_previousWindowKey"
+    )
+    assert result.returncode == 0, result.stderr
+    assert statuses(result)["token"] == "warn"
+    assert "this is the previous window's key" in detail(result, "token")
+
+
+def test_a_key_other_than_the_stacks_current_token_warns(online: OnlineCli) -> None:
+    result = online(
+        "doctor",
+        "--stack",
+        "dev",
+        "--no-inference",
+        "--from-outputs",
+        "-",
+        input=outputs(online, token_id="ffffffffffffffffffffffffffffffff"),
+    )
+    assert result.returncode == 0
+    assert f"this key is token {TOKEN_ID}, not the stack's current token" in detail(result, "token")
+
+
+def test_models_that_cannot_chat_fail_by_name(online: OnlineCli) -> None:
+    online.stack("dev", [CHAT[0], SUMMARISER, "@cf/meta/llama-9-imaginary"])
+    result = online("doctor", "--stack", "dev", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert statuses(result) == {
+        "token": "ok",
+        "route": "ok",
+        f"model {CHAT[0]}": "ok",
+        f"model {SUMMARISER}": "fail",
+        "model @cf/meta/llama-9-imaginary": "fail",
+    }
+    assert "only Text Generation models answer /chat/completions" in detail(
+        result, f"model {SUMMARISER}"
+    )
+    assert "'@cf/meta/llama-9-imaginary' not found" in detail(
+        result, "model @cf/meta/llama-9-imaginary"
+    )
+
+
+def test_a_wrong_account_id_fails_the_route_once(online: OnlineCli) -> None:
+    online.stack("dev", account_id=WRONG_ACCOUNT)
+    result = online("doctor", "--stack", "dev", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert f"could not route to /accounts/{WRONG_ACCOUNT}" in detail(result, "token")
+    assert detail(result, "route") == "account does not route (see the token check)"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "stdin", "expected"),
+    [
+        (
+            [],
+            {},
+            None,
+            "breeze-infra doctor: no key to check; pass --from-outputs FILE (the JSON of "
+            "`pulumi stack output --json --show-secrets`) or set BREEZE_API_KEY",
+        ),
+        (
+            ["--from-outputs", "-"],
+            {},
+            '{"apiKey": "[secret]"}',
+            "stdin: apiKey: missing or redacted; export the outputs with "
+            "`pulumi stack output --json --show-secrets`, or set BREEZE_API_KEY",
+        ),
+        (
+            ["--from-outputs", "-"],
+            {},
+            "OTHER",
+            "stdin: baseUrl: https://api.cloudflare.com/client/v4/accounts/"
+            f"{WRONG_ACCOUNT}/ai/v1 is not the Workers AI URL of account",
+        ),
+        (["--from-outputs", "-"], {}, "[1, 2]", "stdin: expected the JSON object printed by"),
+        (["--from-outputs", "missing.json"], {}, None, "missing.json: cannot be read"),
+        (["--stack", "qa"], {"BREEZE_API_KEY": KEY}, None, "Pulumi.qa.yaml: no such stack file"),
+        (
+            [],
+            {"BREEZE_API_KEY": "cfat_has a space"},
+            None,
+            "breeze-infra doctor: Cloudflare API token contains whitespace or control characters",
+        ),
+    ],
+    ids=["no-key", "redacted", "other-stack", "not-an-object", "unreadable", "no-stack", "bad-key"],
+)
+def test_bad_input_is_one_line_and_exit_2_before_any_request(
+    online: OnlineCli, args: list[str], env: dict[str, str], stdin: str | None, expected: str
+) -> None:
+    if stdin == "OTHER":
+        stdin = outputs(online, account_id=WRONG_ACCOUNT)
+    command = ["doctor", "--stack", "dev", *args] if "--stack" not in args else ["doctor", *args]
+    result = online(*command, input=stdin, **env)
+    assert result.returncode == 2
+    (line,) = result.err_lines
+    assert expected in line
+    assert online.emu.total_requests == 0
+
+
+def test_throttled_and_failing_calls_are_retried_and_pass(online: OnlineCli) -> None:
+    account = online.emu.account_id
+    online.emu.inject(f"/accounts/{account}/tokens/verify", [Fault.status(502), Fault.status(503)])
+    online.emu.inject(f"/accounts/{account}/ai/v1/", [Fault.rate_limited(), Fault.drop()])
+    result = online("doctor", "--stack", "dev", "--timeout", "4", BREEZE_API_KEY=KEY)
+    assert result.returncode == 0, result.stdout
+    assert online.emu.count(f"/accounts/{account}/tokens/verify") == 3
+    assert online.emu.count(f"/accounts/{account}/ai/v1/chat/completions") == len(CHAT) + 2
+
+
+def test_a_stall_past_the_read_timeout_is_retried(online: OnlineCli) -> None:
+    account = online.emu.account_id
+    online.emu.inject(f"/accounts/{account}/ai/v1/", [Fault.stall(30)])
+    result = online("doctor", "--stack", "dev", "--timeout", "2", BREEZE_API_KEY=KEY)
+    assert result.returncode == 0, result.stdout
+    assert online.emu.count(f"/accounts/{account}/ai/v1/chat/completions") == len(CHAT) + 1
+
+
+def test_models_that_never_answer_fail_within_the_budget(online: OnlineCli) -> None:
+    account = online.emu.account_id
+    online.emu.inject(f"/accounts/{account}/ai/v1/", [Fault.stall(30)] * 20)
+    result = online("doctor", "--stack", "dev", "--timeout", "2", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert statuses(result)["token"] == "ok"
+    assert all(statuses(result)[f"model {m}"] == "fail" for m in CHAT)
+    assert result.seconds < 2 + 3
+
+
+def test_a_malformed_answer_fails_the_route_and_is_not_retried(online: OnlineCli) -> None:
+    account = online.emu.account_id
+    online.emu.inject(f"/accounts/{account}/ai/models/", [Fault.malformed()])
+    result = online("doctor", "--stack", "dev", "--no-inference", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert detail(result, "route").startswith(
+        "unexpected response (HTTP 200, content-type text/html)"
+    )
+    assert online.emu.count(f"/accounts/{account}/ai/models/search") == 1
+
+
+def test_a_spent_daily_allocation_fails_the_model_without_retrying(online: OnlineCli) -> None:
+    online.stack("dev", CHAT[:1])
+    account = online.emu.account_id
+    online.emu.inject(f"/accounts/{account}/ai/v1/", [Fault.daily_allocation_exhausted()])
+    result = online("doctor", "--stack", "dev", BREEZE_API_KEY=KEY)
+    assert result.returncode == 1
+    assert "daily free allocation (10,000 neurons) used up" in detail(result, f"model {CHAT[0]}")
+    assert online.emu.count(f"/accounts/{account}/ai/v1/chat/completions") == 1
+
+
+TARGET = Target(
+    stack="dev",
+    source="stacks/Pulumi.dev.yaml",
+    account_id="0123456789abcdef0123456789abcdef",
+    owner="account",
+    rotation_days=30,
+    models=tuple(f"@cf/test/model-{i}" for i in range(20)),
+)
+
+
+class FakeClient:
+    """Answers after ``delay`` seconds and records how many calls were in flight at once."""
+
+    def __init__(self, delay: float, verify: dict[str, Any] | None = None) -> None:
+        self.delay = delay
+        self.verify = verify or {"id": "t", "status": "active"}
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def _answer(self) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+
+    async def get(self, path: str, **_: Any) -> Any:
+        await self._answer()
+        return self.verify if path.endswith("/verify") else []
+
+    async def post_inference(self, *_: Any, **__: Any) -> Any:
+        await self._answer()
+
+
+def test_checks_run_concurrently_up_to_the_bound() -> None:
+    client = FakeClient(delay=0.05)
+    results = asyncio.run(
+        run_checks(client, TARGET, CLOCK, inference=True, budget=10)  # type: ignore[arg-type]
+    )
+    assert client.most_in_flight == MAX_CONCURRENT
+    assert [c.name for c in results] == ["token", "route", *(f"model {m}" for m in TARGET.models)]
+    assert {c.status for c in results} == {"ok"}
+
+
+def test_the_budget_bounds_the_run_and_names_what_did_not_answer() -> None:
+    client = FakeClient(delay=60)
+    emitted: list[Check] = []
+    started = time.monotonic()
+    results = asyncio.run(
+        run_checks(client, TARGET, CLOCK, inference=True, budget=0.3, emit=emitted.append)  # type: ignore[arg-type]
+    )
+    assert time.monotonic() - started < 1.5
+    assert emitted == results
+    assert {c.status for c in results} == {"fail"}
+    assert results[0].detail == "no answer within the 0.3 s budget (--timeout)"
+
+
+def test_the_token_verdict_follows_the_rotation_window() -> None:
+    one_day = Target("dev", "s", "a" * 32, "account", 1, ())
+    current = plan_rotation(CLOCK, 1).current.expires_on
+    assert (
+        judge_token({"status": "active", "expires_on": timestamp(current)}, one_day, CLOCK).status
+        == "ok"
+    )
+    previous = current - timedelta(days=1)
+    assert (
+        judge_token({"status": "active", "expires_on": timestamp(previous)}, one_day, CLOCK).status
+        == "warn"
+    )
+    assert judge_token({"status": "active"}, one_day, CLOCK) == Check(
+        "token", "ok", "active, no expiry set"
+    )
+    future = timestamp(CLOCK + timedelta(hours=2))
+    early = judge_token({"status": "active", "not_before": future}, one_day, CLOCK)
+    assert early.status == "fail"
+    assert "not valid before" in early.detail
