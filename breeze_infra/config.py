@@ -13,7 +13,15 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from breeze_infra import backends
@@ -21,6 +29,7 @@ from breeze_infra import backends
 NAMESPACE = "breeze-infra"
 
 _ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
+_CONSUMER = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _MODEL_ID = re.compile(r"@(cf|hf)/[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 _SPELLINGS = {
     word: word.upper()
@@ -62,6 +71,12 @@ def _canonical_cidrs(values: list[str]) -> tuple[str, ...]:
             raise ValueError(f"'{value}' is listed twice")
         seen[canonical] = value
     return tuple(seen)
+
+
+def _cidr_input(value: Any) -> Any:
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return _canonical_cidrs(list(value))
+    return value
 
 
 class TokenSettings(_Settings):
@@ -109,9 +124,7 @@ class TokenSettings(_Settings):
     @field_validator("allowed_cidrs", "denied_cidrs", mode="before")
     @classmethod
     def _cidrs(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-            return _canonical_cidrs(list(value))
-        return value
+        return _cidr_input(value)
 
     @model_validator(mode="after")
     def _disjoint(self) -> TokenSettings:
@@ -153,6 +166,58 @@ class ModelSpec(_Settings):
         return self.display_name or display_name_from_id(self.id)
 
 
+class Consumer(_Settings):
+    """One person, team or app: its own rotating token, secret writes and manifest."""
+
+    name: str = Field(
+        description="Slug naming the consumer: lowercase letters, digits and '-', at most 40.",
+        examples=["alice", "support-team"],
+    )
+    models: tuple[str, ...] | None = Field(
+        None, min_length=1, description="Ids of the stack's models this consumer gets; default all."
+    )
+    allowed_cidrs: tuple[str, ...] | None = Field(
+        None, description="Replaces token.allowedCidrs for this consumer's token."
+    )
+    denied_cidrs: tuple[str, ...] | None = Field(
+        None, description="Replaces token.deniedCidrs for this consumer's token."
+    )
+    secrets: tuple[backends.SecretsEntry, ...] | None = Field(
+        None,
+        min_length=1,
+        description="Replaces the stack's secrets entries for this consumer. String fields may "
+        "use {consumer} and {stack}.",
+    )
+    revoked: bool = Field(
+        False, description="Delete this consumer's tokens and secret writes at the next pulumi up."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _CONSUMER.fullmatch(value):
+            raise ValueError(
+                f"'{value}' is not a consumer name: lowercase letters, digits and '-', starting "
+                "with a letter or digit, at most 40 characters"
+            )
+        return value
+
+    @field_validator("allowed_cidrs", "denied_cidrs", mode="before")
+    @classmethod
+    def _cidrs(cls, value: Any) -> Any:
+        return _cidr_input(value)
+
+    @field_validator("secrets")
+    @classmethod
+    def _distinct_targets(
+        cls, value: tuple[backends.Entry, ...] | None
+    ) -> tuple[backends.Entry, ...] | None:
+        clash = backends.duplicate(value or ())
+        if clash:
+            raise _KeyedError(*clash)
+        return value
+
+
 class StackConfig(_Settings):
     """The ``breeze-infra:`` keys of one stack (one environment)."""
 
@@ -190,6 +255,28 @@ class StackConfig(_Settings):
         "first entry's reference is the manifest's apiKeyRef. Default: the stack's outputs.",
     )
 
+    consumers: tuple[Consumer, ...] | None = Field(
+        None,
+        description="One token, key and manifest per consumer. Absent: one implicit consumer "
+        "whose resources and outputs keep their single-token names.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_placeholders(cls, data: Any, info: ValidationInfo) -> Any:
+        """Secrets entries are templates: each consumer gets them with its name filled in."""
+        stack = (info.context or {}).get("stack")
+        if not isinstance(data, dict) or not isinstance(stack, str):
+            return data
+        data = dict(data)
+        templates = data.get("secrets")
+        if isinstance(templates, list):
+            data["secrets"] = _fill(templates, stack, IMPLICIT_CONSUMER)
+        consumers = data.get("consumers")
+        if isinstance(consumers, list):
+            data["consumers"] = [_consumer_with_secrets(raw, templates, stack) for raw in consumers]
+        return data
+
     @field_validator("account_id")
     @classmethod
     def _account_id(cls, value: str) -> str:
@@ -224,16 +311,115 @@ class StackConfig(_Settings):
             labels.add(model.label)
         return self
 
+    @model_validator(mode="after")
+    def _consumers_fit(self, info: ValidationInfo) -> StackConfig:
+        if self.consumers is None:
+            return self
+        model_ids = {model.id for model in self.models}
+        names: set[str] = set()
+        writers: dict[tuple[str, tuple[str | None, ...]], str] = {}
+        for index, consumer in enumerate(self.consumers):
+            key = f"consumers[{index}]"
+            if consumer.name in names:
+                raise _KeyedError(f"{key}.name", f"'{consumer.name}' is listed twice")
+            names.add(consumer.name)
+            for position, model_id in enumerate(consumer.models or ()):
+                if model_id not in model_ids:
+                    raise _KeyedError(
+                        f"{key}.models[{position}]",
+                        f"'{model_id}' is not one of this stack's models",
+                    )
+            stack = (info.context or {}).get("stack")
+            if isinstance(stack, str):
+                longest = token_name_length(stack, consumer.name, self.token.generation)
+                if longest > TOKEN_NAME_LIMIT:
+                    raise _KeyedError(
+                        f"{key}.name",
+                        f"token names for '{consumer.name}' would reach {longest} characters; "
+                        f"Cloudflare allows {TOKEN_NAME_LIMIT}",
+                    )
+            if consumer.revoked:
+                continue
+            for position, entry in enumerate(consumer.secrets or ()):
+                where = (entry.backend, entry.location)
+                if entry.target and where in writers:
+                    raise _KeyedError(
+                        f"{key}.secrets[{position}]",
+                        f"writes to the same {entry.backend} target '{entry.target}' as "
+                        f"consumer '{writers[where]}'; put {{consumer}} in it",
+                    )
+                writers[where] = consumer.name
+        needed, quota = token_demand(self)
+        if needed > quota:
+            raise _KeyedError(
+                "consumers",
+                f"{needed // 2} active consumers need {needed} tokens (two slots each); "
+                f"Cloudflare allows {quota} {self.token.owner} tokens",
+            )
+        return self
+
     def credential_label(self, stack: str) -> str:
         return self.credential_name or f"Cloudflare Workers AI ({stack})"
 
 
 class _KeyedError(ValueError):
-    """A cross-field problem that still points at one key."""
+    """A cross-field problem that still points at one key, relative to where it was raised."""
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+IMPLICIT_CONSUMER = "default"
+"""What ``{consumer}`` means in a stack without consumers."""
+TOKEN_NAME_LIMIT = 120
+TOKEN_QUOTA = {"account": 500, "user": 50}
+"""Cloudflare's token quotas: per account for account tokens, per user for user tokens."""
+
+
+def _fill(value: Any, stack: str, consumer: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{stack}", stack).replace("{consumer}", consumer)
+    if isinstance(value, list):
+        return [_fill(item, stack, consumer) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, stack, consumer) for key, item in value.items()}
+    return value
+
+
+def _consumer_with_secrets(raw: Any, templates: Any, stack: str) -> Any:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        return raw
+    own = raw.get("secrets", templates)
+    if own is None:
+        return raw
+    return {**raw, "secrets": _fill(own, stack, raw["name"])}
+
+
+def token_name_length(stack: str, consumer: str | None, generation: int) -> int:
+    """The longest name a slot's token can get (window numbers given seven digits)."""
+    owner = f"{stack}/{consumer}" if consumer else stack
+    return len(f"breeze-infra {owner} slot-a w9999999 g{generation}")
+
+
+def token_demand(config: StackConfig) -> tuple[int, int]:
+    """Tokens the stack keeps alive, and the quota they count against."""
+    active = 1 if config.consumers is None else sum(not c.revoked for c in config.consumers)
+    return 2 * active, TOKEN_QUOTA[config.token.owner]
+
+
+def config_warnings(config: StackConfig) -> list[tuple[str, str]]:
+    """Problems that do not stop a deployment but should not surprise anyone."""
+    needed, quota = token_demand(config)
+    if needed > 0.8 * quota:
+        return [
+            (
+                f"{NAMESPACE}:consumers",
+                f"{needed} tokens use {needed * 100 // quota}% of Cloudflare's quota of {quota} "
+                f"{config.token.owner} tokens (other tokens count too)",
+            )
+        ]
+    return []
 
 
 def display_name_from_id(model_id: str) -> str:
@@ -259,12 +445,25 @@ STRUCTURED_KEYS = frozenset(
 """Keys whose value is an object or a list: Pulumi hands those to programs as JSON text."""
 
 
-def parse_config(raw: Mapping[str, Any], source: str) -> StackConfig:
-    """Validate the namespace's keys (without the ``breeze-infra:`` prefix) or raise ConfigError."""
+def parse_config(raw: Mapping[str, Any], source: str, stack: str | None = None) -> StackConfig:
+    """Validate the namespace's keys (without the ``breeze-infra:`` prefix) or raise ConfigError.
+
+    ``stack`` fills the ``{stack}`` and ``{consumer}`` placeholders of secrets entries and bounds
+    token names; without it placeholders stay as written.
+    """
     try:
-        return StackConfig.model_validate(dict(raw))
+        return StackConfig.model_validate(dict(raw), context={"stack": stack})
     except ValidationError as exc:
-        raise ConfigError(source, [_problem(error) for error in exc.errors()]) from None
+        errors = exc.errors()
+        raise ConfigError(source, [_problem(e) for e in errors if not _echo(e, errors)]) from None
+
+
+def _echo(error: Any, errors: list[Any]) -> bool:
+    """A tuple whose items failed also reports itself as too short: the item errors say it all."""
+    loc = tuple(error["loc"])
+    return error["type"] == "too_short" and any(
+        len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in errors
+    )
 
 
 def _problem(error: Any) -> tuple[str | None, str]:
@@ -274,7 +473,10 @@ def _problem(error: Any) -> tuple[str | None, str]:
     message: str = error["msg"]
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, _KeyedError):
-        return f"{NAMESPACE}:{cause.key}", str(cause)
+        if not loc:
+            return f"{NAMESPACE}:{cause.key}", str(cause)
+        separator = "" if cause.key.startswith("[") else "."
+        return key_path(loc) + separator + cause.key, str(cause)
     kind = error["type"]
     if kind == "extra_forbidden":
         message = "unknown key (a typo?)"

@@ -8,12 +8,13 @@ name, Credential). The key itself is left out unless a caller explicitly asks fo
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from breeze_infra.config import StackConfig
+from breeze_infra.config import ModelSpec, StackConfig
 from breeze_infra.endpoints import DEFAULT_API_ROOT
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 
@@ -60,6 +61,9 @@ class Manifest(_Document):
         "gpt-breeze-manifest/v1", alias="schema", description="Format and version of this document."
     )
     environment: str = Field(description="The environment (Pulumi stack) it was made for.")
+    consumer: str | None = Field(
+        None, description="The consumer it was made for, in stacks with consumers."
+    )
     credentials: tuple[Credential, ...] = Field(min_length=1)
     models: tuple[Model, ...] = Field(min_length=1)
 
@@ -74,11 +78,18 @@ class Manifest(_Document):
 
 
 def build_manifest(
-    config: StackConfig, stack: str, *, api_key_ref: str, expires_on: str
+    config: StackConfig,
+    stack: str,
+    *,
+    api_key_ref: str,
+    expires_on: str,
+    models: Sequence[ModelSpec] | None = None,
+    consumer: str | None = None,
 ) -> Manifest:
     credential = config.credential_label(stack)
     return Manifest(
         environment=stack,
+        consumer=consumer,
         credentials=(
             Credential(
                 name=credential,
@@ -94,6 +105,6 @@ def build_manifest(
                 credential=credential,
                 context_length=model.context_length,
             )
-            for model in config.models
+            for model in (config.models if models is None else models)
         ),
     )

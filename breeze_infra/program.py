@@ -11,14 +11,17 @@ from typing import Any
 
 import pulumi
 
+from breeze_infra.backends.base import API_KEY, BASE_URL
 from breeze_infra.backends.delivery import deliver
 from breeze_infra.config import (
     NAMESPACE,
     ConfigError,
     StackConfig,
+    config_warnings,
     decode_pulumi_values,
     parse_config,
 )
+from breeze_infra.consumers import audiences
 from breeze_infra.manifest import build_manifest, workers_ai_base_url
 from breeze_infra.policy import PermissionGroupError
 from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
@@ -48,7 +51,7 @@ def load_config(stack: str) -> StackConfig:
         for key, value in everything.items()
         if key.startswith(prefix)
     }
-    return parse_config(decode_pulumi_values(values), config_source(stack))
+    return parse_config(decode_pulumi_values(values), config_source(stack), stack)
 
 
 def build(now: datetime | None = None) -> dict[str, Any]:
@@ -62,29 +65,49 @@ def build(now: datetime | None = None) -> dict[str, Any]:
         )
     except (ConfigError, ClockError, PermissionGroupError) as exc:
         raise pulumi.RunError(str(exc)) from None
+    for key, message in config_warnings(config):
+        pulumi.log.warn(f"{key}: {message}")
 
-    token = WorkersAiToken(
-        "workers-ai",
-        TokenSpec(config.account_id, stack, config.token, group_ids),
-        plan,
-    )
     base_url = workers_ai_base_url(config.account_id)
-    delivered = deliver(config.secrets, stack, base_url, token.value)
-    manifest = build_manifest(
-        config,
-        stack,
-        api_key_ref=delivered.references[0],
-        expires_on=timestamp(plan.current.expires_on),
-    )
-    return {
-        "baseUrl": base_url,
-        **delivered.stack_outputs,
-        "apiKeyRef": delivered.references[0],
-        "tokenId": token.token_id,
-        "tokenName": token.token_name,
-        "expiresOn": token.expires_on,
-        "manifest": manifest.model_dump(mode="json", by_alias=True, exclude_none=True),
-    }
+    expires_on = timestamp(plan.current.expires_on)
+    published: dict[str, dict[str, Any]] = {}
+    keys: dict[str, Any] = {}
+    for audience in audiences(config):
+        token = WorkersAiToken(
+            audience.token_resource,
+            TokenSpec(config.account_id, stack, audience.token, group_ids, audience.name),
+            plan,
+        )
+        delivered = deliver(
+            audience.secrets, stack, base_url, token.value, name=audience.delivery_resource
+        )
+        reference = audience.reference(stack)
+        manifest = build_manifest(
+            config,
+            stack,
+            api_key_ref=reference,
+            expires_on=expires_on,
+            models=audience.models,
+            consumer=audience.name,
+        )
+        outputs = {
+            **delivered.stack_outputs,
+            "apiKeyRef": reference,
+            "tokenId": token.token_id,
+            "tokenName": token.token_name,
+            "expiresOn": token.expires_on,
+            "manifest": manifest.model_dump(mode="json", by_alias=True, exclude_none=True),
+        }
+        if audience.name is None:
+            return {"baseUrl": base_url, **outputs}
+        if API_KEY in outputs:
+            keys[audience.name] = outputs.pop(API_KEY)
+        outputs.pop(BASE_URL, None)
+        published[audience.name] = outputs
+    result: dict[str, Any] = {"baseUrl": base_url, "consumers": published}
+    if keys:
+        result["apiKeys"] = pulumi.Output.secret(pulumi.Output.all(**keys))
+    return result
 
 
 def main() -> None:

@@ -56,11 +56,7 @@ def stack_file(stacks_dir: Path, stack: str) -> Path:
 
 
 def list_stacks(stacks_dir: Path) -> list[str]:
-    names = (
-        path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for path in stacks_dir.glob("Pulumi.*.yaml")
-    )
-    return sorted(names)
+    return sorted(stack_name(path) for path in stacks_dir.glob("Pulumi.*.yaml"))
 
 
 def read_namespace(path: Path) -> dict[str, Any]:
@@ -104,8 +100,12 @@ def read_namespace(path: Path) -> dict[str, Any]:
     return values
 
 
+def stack_name(path: Path) -> str:
+    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+
+
 def load_stack(path: Path) -> StackConfig:
-    return parse_config(read_namespace(path), display_path(path))
+    return parse_config(read_namespace(path), display_path(path), stack_name(path))
 
 
 def _mark(exc: yaml.YAMLError) -> str:

@@ -73,7 +73,7 @@ def duplicate(entries: Sequence[Entry]) -> tuple[str, str] | None:
         if where in seen:
             place = f" '{entry.target}'" if entry.target else ""
             return (
-                f"{_FIELD}[{index}]",
+                f"[{index}]",
                 f"writes to the same {entry.backend} target{place} as {_FIELD}[{seen[where]}]",
             )
         seen[where] = index
@@ -86,20 +86,22 @@ def locate(error: Any) -> tuple[tuple[str | int, ...], str | None]:
     Pydantic puts the union's tag in the location ('secrets', 1, 'vault', 'mount'); the stack
     file says ``secrets[1].mount``.
     """
-    loc: tuple[str | int, ...] = tuple(error["loc"])
-    if len(loc) < 2 or loc[0] != _FIELD or not isinstance(loc[1], int):
-        return loc, None
+    full: tuple[str | int, ...] = tuple(error["loc"])
+    starts = [i for i in range(len(full) - 1) if full[i] == _FIELD and isinstance(full[i + 1], int)]
+    if not starts:
+        return full, None
+    head, loc = full[: starts[0]], full[starts[0] :]
     if len(loc) > 2 and loc[2] in BACKENDS:
-        return (*loc[:2], *loc[3:]), None
+        return (*head, *loc[:2], *loc[3:]), None
     names = ", ".join(BACKENDS)
     if len(loc) == 2 and error["type"] == "model_attributes_type":
-        return loc, f"expected a mapping with a 'backend' key (one of {names})"
+        return full, f"expected a mapping with a 'backend' key (one of {names})"
     if error["type"] == "union_tag_not_found":
-        return (*loc, "backend"), f"required key is missing; one of {names}"
+        return (*full, "backend"), f"required key is missing; one of {names}"
     if error["type"] == "union_tag_invalid":
         tag = error.get("ctx", {}).get("tag")
-        return (*loc, "backend"), f"'{tag}' is not a secrets backend; expected one of {names}"
-    return loc, None
+        return (*full, "backend"), f"'{tag}' is not a secrets backend; expected one of {names}"
+    return full, None
 
 
 __all__ = [

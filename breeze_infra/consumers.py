@@ -1,0 +1,87 @@
+"""Who gets a token: each active consumer with the models, IP lists and secrets it resolves to.
+
+A stack without ``consumers`` has one implicit consumer whose resources keep the names they had
+before consumers existed (``workers-ai``, ``secrets``), so adding this feature never replaced a
+deployed token. Pure: the program and the offline CLI resolve consumers the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from breeze_infra.backends import Entry, PulumiStackEntry
+from breeze_infra.config import ModelSpec, StackConfig, TokenSettings
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One token's worth of configuration: the implicit consumer (``name`` None) or a named one."""
+
+    name: str | None
+    token: TokenSettings
+    models: tuple[ModelSpec, ...]
+    secrets: tuple[Entry, ...]
+
+    @property
+    def token_resource(self) -> str:
+        return "workers-ai" if self.name is None else f"workers-ai-{self.name}"
+
+    @property
+    def delivery_resource(self) -> str:
+        return "secrets" if self.name is None else f"secrets-{self.name}"
+
+    def reference(self, stack: str) -> str:
+        """The manifest's apiKeyRef: where the primary entry keeps this consumer's key."""
+        primary = self.secrets[0]
+        if self.name is not None and isinstance(primary, PulumiStackEntry):
+            return primary.reference(stack).removesuffix("/apiKey") + f"/apiKeys/{self.name}"
+        return primary.reference(stack)
+
+
+def audiences(config: StackConfig) -> list[Audience]:
+    """Active consumers in config order; revoked and removed ones get nothing."""
+    if config.consumers is None:
+        return [Audience(None, config.token, tuple(config.models), tuple(config.secrets))]
+    by_id = {model.id: model for model in config.models}
+    result = []
+    for consumer in config.consumers:
+        if consumer.revoked:
+            continue
+        overrides = {
+            field: value
+            for field, value in (
+                ("allowed_cidrs", consumer.allowed_cidrs),
+                ("denied_cidrs", consumer.denied_cidrs),
+            )
+            if value is not None
+        }
+        models = (
+            tuple(by_id[model_id] for model_id in consumer.models)
+            if consumer.models
+            else tuple(config.models)
+        )
+        result.append(
+            Audience(
+                consumer.name,
+                config.token.model_copy(update=overrides),
+                models,
+                tuple(consumer.secrets or config.secrets),
+            )
+        )
+    return result
+
+
+def find(config: StackConfig, name: str | None) -> Audience:
+    """The audience a CLI ``--consumer`` names; None means the stack's only one."""
+    active = audiences(config)
+    if name is None:
+        if config.consumers is not None:
+            raise LookupError(
+                "this stack has consumers: name one with --consumer or use --all-consumers"
+            )
+        return active[0]
+    for audience in active:
+        if audience.name == name:
+            return audience
+    known = ", ".join(a.name for a in active if a.name) or "none"
+    raise LookupError(f"no active consumer '{name}' (active: {known})")
