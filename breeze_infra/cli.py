@@ -93,6 +93,14 @@ def _timeout_option(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _consumer_options(parser: argparse.ArgumentParser, all_help: str) -> None:
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--consumer", metavar="NAME", help="in a stack with consumers: this one")
+    chosen.add_argument(
+        "--all-consumers", action="store_true", help=f"every active consumer; {all_help}"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="breeze-infra",
@@ -147,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         "GPT Breeze cannot use (token in CLOUDFLARE_API_TOKEN)",
     )
     _timeout_option(manifest, "the catalog fetch of --online")
+    _consumer_options(manifest, "-o DIR gets <stack>[-<consumer>].json per consumer")
     manifest.set_defaults(command=_manifest)
 
     doctor = commands.add_parser(
@@ -171,6 +180,9 @@ def _parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synth", help="run the program against a simulated Cloudflare")
     synth.add_argument("--stack", required=True, metavar="NAME")
     synth.add_argument("--json", action="store_true", help="machine-readable output")
+    synth.add_argument(
+        "--consumer", metavar="NAME", help="show only this consumer's resources and outputs"
+    )
     synth.set_defaults(command=_synth)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
@@ -245,25 +257,53 @@ def _manifest(args: argparse.Namespace) -> int:
         raise BadInput("breeze-infra manifest: --include-secret needs --from-outputs")
     if args.online and not args.stack:
         raise BadInput("breeze-infra manifest: --online needs --stack NAME")
+    if args.all_consumers and args.output == "-":
+        raise BadInput("breeze-infra manifest: --all-consumers needs -o DIR")
     if args.from_outputs:
-        manifest = _manifest_from_outputs(args.from_outputs, args.include_secret)
+        wanted = None if args.all_consumers else [args.consumer]
+        manifests = _manifests_from_outputs(args.from_outputs, args.include_secret, wanted)
     elif args.stack:
         online_timeout = args.timeout if args.online else None
-        manifest = _manifest_from_stack(_stacks_dir(args), args.stack, online_timeout)
+        manifests = _manifests_from_stack(_stacks_dir(args), args.stack, online_timeout)
     else:
         raise BadInput("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
+    chosen = list(manifests.values()) if args.all_consumers else [_pick(manifests, args.consumer)]
+    if args.all_consumers and not Path(args.output).is_dir():
+        raise BadInput(
+            f"{args.output}: not a folder (--all-consumers writes one file per consumer)"
+        )
     if args.include_secret:
         print(
             "warning: this manifest holds the API key in plain text; share it only over a channel "
             "fit for secrets and delete it after import",
             file=sys.stderr,
         )
-    _write(args.output, manifest.to_json(), private=args.include_secret)
+    for manifest in chosen:
+        target = (
+            str(Path(args.output) / manifest.file_name()) if args.all_consumers else args.output
+        )
+        _write(target, manifest.to_json(), private=args.include_secret)
     return EXIT_OK
 
 
-def _manifest_from_stack(folder: Path, stack: str, online_timeout: float | None = None) -> Manifest:
-    from breeze_infra.backends import backends_for
+def _pick(manifests: dict[str | None, Manifest], consumer: str | None) -> Manifest:
+    """The manifest ``--consumer`` names, or the stack's only one."""
+    named = ", ".join(name for name in manifests if name) or "none"
+    if consumer is None:
+        if None in manifests:
+            return manifests[None]
+        raise BadInput(
+            f"this stack has consumers ({named}): name one with --consumer NAME or use --all-consumers"
+        )
+    if consumer not in manifests:
+        raise BadInput(f"no active consumer '{consumer}' (active: {named})")
+    return manifests[consumer]
+
+
+def _manifests_from_stack(
+    folder: Path, stack: str, online_timeout: float | None = None
+) -> dict[str | None, Manifest]:
+    from breeze_infra.consumers import audiences
     from breeze_infra.manifest import build_manifest
     from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
     from breeze_infra.stacks import display_path, load_stack, stack_file
@@ -285,42 +325,85 @@ def _manifest_from_stack(folder: Path, stack: str, online_timeout: float | None 
         plan = plan_rotation(current_time(), config.token.rotation_days)
     except ClockError as exc:
         raise BadInput(str(exc)) from None
-    reference = backends_for(config)[0].reference(stack)
-    return build_manifest(
-        config, stack, api_key_ref=reference, expires_on=timestamp(plan.current.expires_on)
-    )
+    return {
+        audience.name: build_manifest(
+            config,
+            stack,
+            api_key_ref=audience.reference(stack),
+            expires_on=timestamp(plan.current.expires_on),
+            models=audience.models,
+            consumer=audience.name,
+        )
+        for audience in audiences(config)
+    }
 
 
-def _manifest_from_outputs(source: str, include_secret: bool) -> Manifest:
-    from pydantic import ValidationError
-
-    from breeze_infra.config import key_path
-    from breeze_infra.manifest import Manifest
-
+def _manifests_from_outputs(
+    source: str, include_secret: bool, wanted: list[str | None] | None
+) -> dict[str | None, Manifest]:
+    """Manifests from `pulumi stack output --json --show-secrets`, keyed by consumer (None: the
+    stack's only one); the ``wanted`` ones (None: all) get the key when it is asked for."""
     label = "stdin" if source == "-" else source
     outputs = _read_json(source, label)
-    if not isinstance(outputs, dict) or not isinstance(outputs.get("manifest"), dict):
+    if not isinstance(outputs, dict):
+        raise BadInput(f"{label}: expected a JSON object of stack outputs")
+    found: dict[str | None, tuple[Manifest, Any, str]]
+    if isinstance(outputs.get("consumers"), dict):
+        keys = outputs.get("apiKeys")
+        keys = keys if isinstance(keys, dict) else {}
+        found = {
+            str(name): (
+                _validated_manifest(entry, label, ("consumers", str(name), "manifest")),
+                keys.get(name),
+                f"apiKeys.{name}",
+            )
+            for name, entry in outputs["consumers"].items()
+        }
+    else:
+        found = {
+            None: (
+                _validated_manifest(outputs, label, ("manifest",)),
+                outputs.get("apiKey"),
+                "apiKey",
+            )
+        }
+    manifests = {name: manifest for name, (manifest, _, _) in found.items()}
+    if wanted is not None:
+        manifests = {name: _pick(manifests, name) for name in wanted}
+        manifests = {manifest.consumer: manifest for manifest in manifests.values()}
+    if not include_secret:
+        return manifests
+    result: dict[str | None, Manifest] = {}
+    for name in manifests:
+        manifest, api_key, where = found[name]
+        if not isinstance(api_key, str) or not api_key or api_key == "[secret]":
+            raise BadInput(
+                f"{label}: {where}: missing or redacted; export the outputs with "
+                "`pulumi stack output --json --show-secrets` from a stack with a pulumi-stack "
+                "secrets entry"
+            )
+        result[name] = manifest.with_api_key(api_key)
+    return result
+
+
+def _validated_manifest(holder: Any, label: str, where: tuple[str, ...]) -> Manifest:
+    from pydantic import ValidationError
+
+    from breeze_infra.manifest import Manifest
+
+    document = holder.get(where[-1]) if isinstance(holder, dict) else None
+    if not isinstance(document, dict):
         raise BadInput(
-            f"{label}: manifest: missing; expected the JSON of "
+            f"{label}: {'.'.join(where)}: missing; expected the JSON of "
             "`pulumi stack output --json --show-secrets` from a breeze-infra stack"
         )
     try:
-        manifest = Manifest.model_validate(outputs["manifest"])
+        return Manifest.model_validate(document)
     except ValidationError as exc:
         lines = [
-            f"{label}: {key_path(('manifest', *e['loc'])).split(':', 1)[1]}: {e['msg']}"
-            for e in exc.errors()
+            f"{label}: {'.'.join([*where, *map(str, e['loc'])])}: {e['msg']}" for e in exc.errors()
         ]
         raise BadInput("\n".join(lines)) from None
-    if not include_secret:
-        return manifest
-    api_key = outputs.get("apiKey")
-    if not isinstance(api_key, str) or not api_key or api_key == "[secret]":
-        raise BadInput(
-            f"{label}: apiKey: missing or redacted; export the outputs with "
-            "`pulumi stack output --json --show-secrets`"
-        )
-    return manifest.with_api_key(api_key)
 
 
 def _read_json(source: str, label: str) -> Any:
@@ -380,14 +463,23 @@ def _synth(args: argparse.Namespace) -> int:
     from breeze_infra.stacks import load_stack, read_namespace, stack_file
 
     path = stack_file(_stacks_dir(args), args.stack)
-    load_stack(path)
+    config = load_stack(path)
     try:
         now = current_time()
     except ClockError as exc:
         raise BadInput(str(exc)) from None
+    if args.consumer is not None:
+        from breeze_infra.consumers import find
+
+        try:
+            find(config, args.consumer)
+        except LookupError as exc:
+            raise BadInput(f"{args.stack}: {exc}") from None
     from breeze_infra.simulate import synthesize
 
     result = synthesize(args.stack, read_namespace(path), now)
+    if args.consumer is not None:
+        result = result.for_consumer(args.consumer)
     if args.json:
         json.dump(_synth_document(result), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -13,6 +13,13 @@ from breeze_infra.backends import Entry, PulumiStackEntry
 from breeze_infra.config import ModelSpec, StackConfig, TokenSettings
 
 
+def component_names(consumer: str | None) -> tuple[str, str]:
+    """The token and secrets-delivery components of a consumer (None: the implicit one)."""
+    if consumer is None:
+        return "workers-ai", "secrets"
+    return f"workers-ai-{consumer}", f"secrets-{consumer}"
+
+
 @dataclass(frozen=True)
 class Audience:
     """One token's worth of configuration: the implicit consumer (``name`` None) or a named one."""
@@ -24,11 +31,11 @@ class Audience:
 
     @property
     def token_resource(self) -> str:
-        return "workers-ai" if self.name is None else f"workers-ai-{self.name}"
+        return component_names(self.name)[0]
 
     @property
     def delivery_resource(self) -> str:
-        return "secrets" if self.name is None else f"secrets-{self.name}"
+        return component_names(self.name)[1]
 
     def reference(self, stack: str) -> str:
         """The manifest's apiKeyRef: where the primary entry keeps this consumer's key."""

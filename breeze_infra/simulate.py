@@ -14,7 +14,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -251,6 +251,28 @@ class SynthResult:
             return (*path(parent), r.name) if parent else (r.name,)
 
         return sorted(self.registrations, key=path)
+
+    def for_consumer(self, consumer: str) -> SynthResult:
+        """Only what belongs to one consumer: its components' subtrees and its outputs."""
+        from breeze_infra.consumers import component_names
+
+        roots = set(component_names(consumer))
+        by_urn = {r.urn: r for r in self.registrations}
+
+        def root(r: Registration) -> str:
+            parent = by_urn.get(r.parent)
+            return root(parent) if parent else r.name
+
+        outputs = {
+            "baseUrl": self.outputs.get("baseUrl"),
+            "consumers": {consumer: self.outputs.get("consumers", {}).get(consumer)},
+            "apiKeys": {consumer: self.outputs.get("apiKeys", {}).get(consumer)},
+        }
+        return replace(
+            self,
+            registrations=[r for r in self.registrations if root(r) in roots],
+            outputs=outputs,
+        )
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]

@@ -181,7 +181,8 @@ def test_include_secret_refuses_redacted_outputs(
         cli("manifest", "--from-outputs", "-", "--include-secret", input=json.dumps(redacted))
     )
     assert lines == [
-        "stdin: apiKey: missing or redacted; export the outputs with `pulumi stack output --json --show-secrets`"
+        "stdin: apiKey: missing or redacted; export the outputs with `pulumi stack output --json "
+        "--show-secrets` from a stack with a pulumi-stack secrets entry"
     ]
 
 
@@ -228,3 +229,113 @@ def test_the_console_script_is_installed() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+TEAM_STACK = """config:
+  breeze-infra:accountId: 0123456789abcdef0123456789abcdef
+  breeze-infra:models:
+    - id: "@cf/meta/llama-3.1-8b-instruct"
+    - id: "@cf/openai/gpt-oss-20b"
+  breeze-infra:consumers:
+    - name: alice
+    - name: bob
+      models: ["@cf/openai/gpt-oss-20b"]
+    - name: carol
+      revoked: true
+"""
+
+
+def test_a_stack_with_consumers_needs_one_named(cli: CliRun, stacks_dir: Path) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    base = ("--stacks-dir", str(stacks_dir), "manifest", "--stack", "team")
+    assert single_error_lines(cli(*base)) == [
+        "this stack has consumers (alice, bob): name one with --consumer NAME or use --all-consumers"
+    ]
+    assert single_error_lines(cli(*base, "--consumer", "carol")) == [
+        "no active consumer 'carol' (active: alice, bob)"
+    ]
+    bob = json.loads(cli(*base, "--consumer", "bob").stdout)
+    assert bob["consumer"] == "bob"
+    assert [m["modelId"] for m in bob["models"]] == ["@cf/openai/gpt-oss-20b"]
+
+
+def test_all_consumers_writes_one_file_each(cli: CliRun, stacks_dir: Path, tmp_path: Path) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    out = tmp_path / "manifests"
+    out.mkdir()
+    result = cli(
+        "--stacks-dir",
+        str(stacks_dir),
+        "manifest",
+        "--stack",
+        "team",
+        "--all-consumers",
+        "-o",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["team-alice.json", "team-bob.json"]
+    single = cli("manifest", "--stack", "dev", "--all-consumers", "-o", str(out))
+    assert single.returncode == 0, single.stderr
+    assert (out / "dev.json").is_file()
+
+
+def test_consumer_keys_come_from_the_apikeys_output(
+    cli: CliRun, stacks_dir: Path, tmp_path: Path
+) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    synth = json.loads(
+        cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--json").stdout
+    )
+    outputs = {
+        **synth["outputs"],
+        "apiKeys": {"alice": "cfat_" + "A" * 40, "bob": "cfat_" + "B" * 40},
+    }
+    out = tmp_path / "bob.json"
+    result = cli(
+        "manifest",
+        "--from-outputs",
+        "-",
+        "--consumer",
+        "bob",
+        "--include-secret",
+        "-o",
+        str(out),
+        input=json.dumps(outputs),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["credentials"][0]["apiKey"] == "cfat_" + "B" * 40
+    assert "cfat_" not in result.stdout + result.stderr
+    only_alice = {**outputs, "apiKeys": {"alice": "cfat_" + "A" * 40}}
+    lines = single_error_lines(
+        cli(
+            "manifest",
+            "--from-outputs",
+            "-",
+            "--consumer",
+            "bob",
+            "--include-secret",
+            input=json.dumps(only_alice),
+        )
+    )
+    assert lines == [
+        "stdin: apiKeys.bob: missing or redacted; export the outputs with `pulumi stack output "
+        "--json --show-secrets` from a stack with a pulumi-stack secrets entry"
+    ]
+
+
+def test_synth_can_show_one_consumer(cli: CliRun, stacks_dir: Path) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    result = cli(
+        "--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--json", "--consumer", "bob"
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert {r["name"] for r in document["resources"]} == {
+        "workers-ai-bob",
+        "workers-ai-bob-slot-a",
+        "workers-ai-bob-slot-b",
+    }
+    assert set(document["outputs"]["consumers"]) == {"bob"}
+    missing = cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--consumer", "zed")
+    assert single_error_lines(missing) == ["team: no active consumer 'zed' (active: alice, bob)"]
