@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from breeze_infra.config import NAMESPACE, ModelSpec, StackConfig
 from breeze_infra.endpoints import account_path
+from breeze_infra.errors import MalformedResponseError
 
 if TYPE_CHECKING:
     from breeze_infra.client import CloudflareClient
@@ -156,7 +157,12 @@ async def fetch_catalog(
     """The account's whole catalog in one paged listing (one request per page, not per model)."""
     path = f"{account_path(account_id)}/ai/models/search"
     items = await client.get_all_pages(path, per_page=per_page, permission_hint=CATALOG_PERMISSION)
-    return parse_catalog(account_id, items)
+    try:
+        return parse_catalog(account_id, items)
+    except CatalogFormatError as exc:
+        raise MalformedResponseError(
+            f"unexpected catalog on GET {path}: {exc}", method="GET", path=path, attempts=1
+        ) from None
 
 
 def check_models(

@@ -338,8 +338,13 @@ def test_retry_after_is_waited_out_before_the_next_attempt(online: OnlineCli) ->
             None,
             "breeze-infra validate --online: could not reach 127.0.0.1 after",
         ),
+        (
+            [Fault.respond(200, {"success": True, "errors": [], "result": [{"task": {}}]})],
+            1,
+            "breeze-infra validate --online: unexpected catalog on GET /accounts/",
+        ),
     ],
-    ids=["429-exhausted", "503-exhausted", "malformed", "stalled"],
+    ids=["429-exhausted", "503-exhausted", "malformed", "stalled", "nameless-model"],
 )
 def test_persistent_failures_are_one_line_and_exit_1_within_the_budget(
     online: OnlineCli, faults: list[Fault], requests: int | None, expected: str
