@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from breeze_infra.backends import BACKENDS  # noqa: E402
+from breeze_infra.backends import backend_classes  # noqa: E402
 
 PYTHON = sys.executable
 BASE = {
@@ -120,7 +120,7 @@ def main() -> None:
         print(f"| {label} | {median[stack]:.2f} s | {min(values):.2f} s | {max(values):.2f} s |")
     verdict = "met" if ratio <= 2 else "NOT met"
     print(f"\nratio all nine / pulumi-stack alone: {ratio:.2f}x (target <= 2x: {verdict})")
-    backend_sdks = sorted(entry.package for entry in BACKENDS.values() if entry.package)
+    backend_sdks = sorted(entry.package for entry in backend_classes().values() if entry.package)
     print("\nprovider SDKs imported (pulumi_cloudflare is the core's):")
     for run, names in sdks.items():
         extra = [name for name in names if name in backend_sdks]

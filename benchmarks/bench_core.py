@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PYTHON = sys.executable
-CLI = [PYTHON, "-m", "breeze_infra"]
+CLI = [str(Path(PYTHON).parent / "breeze-infra")]
 COMMANDS = {
     "import pydantic, yaml": [PYTHON, "-c", "import pydantic, yaml"],
     "breeze-infra manifest --stack prod": [*CLI, "manifest", "--stack", "prod", "-o", os.devnull],

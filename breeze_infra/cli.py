@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from breeze_infra.errors import CommandError
-
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -42,14 +40,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInput as exc:
         _print_lines(str(exc))
         return EXIT_BAD_INPUT
-    except CommandError as exc:
-        _print_lines(str(exc))
-        return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         from breeze_infra.config import ConfigError
+        from breeze_infra.errors import CommandError
 
+        if isinstance(exc, CommandError):
+            _print_lines(str(exc))
+            return exc.exit_code
         if isinstance(exc, ConfigError):
             _print_lines(str(exc))
             return EXIT_BAD_INPUT

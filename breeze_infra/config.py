@@ -182,7 +182,7 @@ class Consumer(_Settings):
     denied_cidrs: tuple[str, ...] | None = Field(
         None, description="Replaces token.deniedCidrs for this consumer's token."
     )
-    secrets: tuple[backends.SecretsEntry, ...] | None = Field(
+    secrets: backends.SecretsEntries | None = Field(
         None,
         min_length=1,
         description="Replaces the stack's secrets entries for this consumer. String fields may "
@@ -248,7 +248,7 @@ class StackConfig(_Settings):
         description="The credential's label in GPT Breeze; default 'Cloudflare Workers AI "
         "(<stack>)'.",
     )
-    secrets: tuple[backends.SecretsEntry, ...] = Field(
+    secrets: backends.SecretsEntries = Field(
         (backends.PulumiStackEntry(),),
         min_length=1,
         description="Where the base URL and the key are written, one entry per backend; the "
@@ -466,10 +466,14 @@ def _echo(error: Any, errors: list[Any]) -> bool:
     )
 
 
+_SELF_EXPLAINED = frozenset(
+    {"model_type", "dict_type", "entry_type", "backend_missing", "backend_unknown"}
+)
+"""Error kinds whose message already says what was given."""
+
+
 def _problem(error: Any) -> tuple[str | None, str]:
-    loc, secrets_message = backends.locate(error)
-    if secrets_message:
-        return key_path(loc), secrets_message
+    loc: tuple[str | int, ...] = tuple(error["loc"])
     message: str = error["msg"]
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, _KeyedError):
@@ -486,7 +490,7 @@ def _problem(error: Any) -> tuple[str | None, str]:
         message = f"must list at least {error['ctx']['min_length']} item(s)"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
-    elif "input" in error and kind not in {"model_type", "dict_type"}:
+    elif "input" in error and kind not in _SELF_EXPLAINED:
         message = f"{message} (got {json.dumps(error['input'], default=str)})"
     return key_path(loc), message
 

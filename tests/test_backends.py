@@ -21,7 +21,7 @@ import pulumi
 import pytest
 import yaml
 
-from breeze_infra.backends import BACKENDS, backends_for, base
+from breeze_infra.backends import backend_classes, backends_for, base
 from breeze_infra.backends.delivery import TYPE_DELIVERY
 from breeze_infra.config import ConfigError, parse_config
 from breeze_infra.simulate import Registration, SynthResult, redact, synthesize, unwrap_secrets
@@ -183,7 +183,7 @@ ALL_NINE = [case.entry for case in CASES.values()]
 
 
 def test_the_table_covers_every_backend() -> None:
-    assert set(CASES) == set(BACKENDS)
+    assert set(CASES) == set(backend_classes())
 
 
 def run(entries: list[dict[str, Any]], now: Any = NOW, stack: str = "prod") -> SynthResult:
@@ -268,7 +268,7 @@ def test_a_rotation_updates_the_same_resources_in_place(backend: str) -> None:
 def test_a_missing_extra_names_the_install_command(
     backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entry = BACKENDS[backend]
+    entry = backend_classes()[backend]
     monkeypatch.setattr(base, "find_spec", lambda name: None if name == entry.package else 1)
     with pytest.raises(ConfigError) as caught:
         parse_config(
@@ -365,7 +365,7 @@ CONFIG_ERRORS = [
     (
         {"backend": "sops"},
         "breeze-infra:secrets[1].backend: 'sops' is not a secrets backend; expected one of "
-        + ", ".join(BACKENDS),
+        + ", ".join(backend_classes()),
     ),
     (
         {"backend": "aws-secrets-manager", "name": "x", "recoveryWindowInDays": 3},
@@ -422,7 +422,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2]
 
 @pytest.mark.parametrize("backend", ["pulumi-stack", "vault"])
 def test_a_provider_sdk_is_imported_only_when_a_stack_uses_it(backend: str) -> None:
-    sdks = {entry.package for entry in BACKENDS.values() if entry.package}
+    sdks = {entry.package for entry in backend_classes().values() if entry.package}
     values = minimal_values(secrets=[CASES[backend].entry])
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(values), ",".join(sorted(sdks))],
@@ -432,7 +432,7 @@ def test_a_provider_sdk_is_imported_only_when_a_stack_uses_it(backend: str) -> N
         timeout=120,
     )
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
-    assert loaded == ({BACKENDS[backend].package} - {None})
+    assert loaded == ({backend_classes()[backend].package} - {None})
 
 
 def test_the_offline_manifest_of_a_nine_backend_stack_loads_no_pulumi(stacks_dir: Path) -> None:

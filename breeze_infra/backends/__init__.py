@@ -9,55 +9,123 @@ SDKs it uses and ``breeze-infra manifest`` for none.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from pydantic import Field
+from pydantic import Field, GetJsonSchemaHandler, TypeAdapter, ValidationError, WrapValidator
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
-from breeze_infra.backends.aws import AwsSecretsManagerEntry
-from breeze_infra.backends.azure import AzureKeyVaultEntry
 from breeze_infra.backends.base import Delivery, Entry
-from breeze_infra.backends.esc import EscEntry
-from breeze_infra.backends.gcp import GcpSecretManagerEntry
-from breeze_infra.backends.github import GitHubActionsEntry
-from breeze_infra.backends.kubernetes import KubernetesEntry
-from breeze_infra.backends.onepassword import OnePasswordEntry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
-from breeze_infra.backends.vault import VaultEntry
 
 if TYPE_CHECKING:
     from breeze_infra.config import StackConfig
 
-SecretsEntry = Annotated[
-    PulumiStackEntry
-    | VaultEntry
-    | AwsSecretsManagerEntry
-    | GcpSecretManagerEntry
-    | AzureKeyVaultEntry
-    | GitHubActionsEntry
-    | EscEntry
-    | OnePasswordEntry
-    | KubernetesEntry,
-    Field(discriminator="backend"),
-]
-
-BACKENDS: dict[str, type[Entry]] = {
-    get_args(entry.model_fields["backend"].annotation)[0]: entry
-    for entry in (
-        PulumiStackEntry,
-        VaultEntry,
-        AwsSecretsManagerEntry,
-        GcpSecretManagerEntry,
-        AzureKeyVaultEntry,
-        GitHubActionsEntry,
-        EscEntry,
-        OnePasswordEntry,
-        KubernetesEntry,
-    )
+_MODULES: dict[str, tuple[str, str]] = {
+    "pulumi-stack": ("pulumi_stack", "PulumiStackEntry"),
+    "vault": ("vault", "VaultEntry"),
+    "aws-secrets-manager": ("aws", "AwsSecretsManagerEntry"),
+    "gcp-secret-manager": ("gcp", "GcpSecretManagerEntry"),
+    "azure-key-vault": ("azure", "AzureKeyVaultEntry"),
+    "github-actions": ("github", "GitHubActionsEntry"),
+    "esc": ("esc", "EscEntry"),
+    "onepassword": ("onepassword", "OnePasswordEntry"),
+    "kubernetes": ("kubernetes", "KubernetesEntry"),
 }
-"""Backend name -> entry model, in the order of the documentation."""
-
+NAMES = tuple(_MODULES)
+"""Backend names, in the order of the documentation."""
 _FIELD = "secrets"
+
+
+def entry_class(name: str) -> type[Entry]:
+    """The entry model of one backend, its module imported on first use: a stack pays only for
+    the entry models it names, which keeps ``breeze-infra manifest`` quick."""
+    module, attribute = _MODULES[name]
+    entry: type[Entry] = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    return entry
+
+
+def backend_classes() -> dict[str, type[Entry]]:
+    """Every backend's entry model (imports them all: for schemas, docs and tests)."""
+    return {name: entry_class(name) for name in NAMES}
+
+
+def _validate_entries(value: Any, handler: Any) -> Any:
+    """Dispatch each entry to its backend's model by its ``backend`` tag, as a discriminated union
+    would, with errors located as the user wrote them (``secrets[1].mount``)."""
+    if not isinstance(value, list | tuple):
+        return handler(value)
+    names = ", ".join(NAMES)
+    entries: list[Any] = []
+    errors: list[InitErrorDetails] = []
+
+    def fail(loc: tuple[str | int, ...], kind: str, message: str, given: Any) -> None:
+        errors.append(
+            InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=given)
+        )
+
+    for index, raw in enumerate(value):
+        if isinstance(raw, Entry):
+            entries.append(raw)
+        elif not isinstance(raw, dict):
+            fail(
+                (index,),
+                "entry_type",
+                f"expected a mapping with a 'backend' key (one of {names})",
+                raw,
+            )
+        elif "backend" not in raw:
+            fail(
+                (index, "backend"),
+                "backend_missing",
+                f"required key is missing; one of {names}",
+                raw,
+            )
+        elif raw["backend"] not in _MODULES:
+            fail(
+                (index, "backend"),
+                "backend_unknown",
+                f"'{raw['backend']}' is not a secrets backend; expected one of {names}",
+                raw["backend"],
+            )
+        else:
+            try:
+                entries.append(entry_class(raw["backend"]).model_validate(raw))
+            except ValidationError as exc:
+                for error in exc.errors():
+                    context = {
+                        k: v
+                        for k, v in (error.get("ctx") or {}).items()
+                        if isinstance(v, int | str)
+                    }
+                    errors.append(
+                        InitErrorDetails(
+                            type=PydanticCustomError(error["type"], error["msg"], context or None),
+                            loc=(index, *error["loc"]),
+                            input=error.get("input"),
+                        )
+                    )
+    if errors:
+        raise ValidationError.from_exception_data(_FIELD, errors)
+    return handler(tuple(entries))
+
+
+class _EntriesSchema:
+    """The published JSON Schema lists every backend's entry, discriminated by ``backend``."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        classes = tuple(backend_classes().values())
+        union = Annotated[Union[classes], Field(discriminator="backend")]  # type: ignore[valid-type]  # noqa: UP007
+        result: dict[str, Any] = handler(TypeAdapter(tuple[union, ...]).core_schema)
+        return result
+
+
+SecretsEntries = Annotated[tuple[Entry, ...], WrapValidator(_validate_entries), _EntriesSchema()]
+"""``breeze-infra:secrets`` (and a consumer's ``secrets``): entries, each validated by the model
+its ``backend`` names."""
 
 
 def backends_for(config: StackConfig) -> Sequence[Entry]:
@@ -80,45 +148,14 @@ def duplicate(entries: Sequence[Entry]) -> tuple[str, str] | None:
     return None
 
 
-def locate(error: Any) -> tuple[tuple[str | int, ...], str | None]:
-    """An entry's error located as the user wrote it, and a message for a bad ``backend`` tag.
-
-    Pydantic puts the union's tag in the location ('secrets', 1, 'vault', 'mount'); the stack
-    file says ``secrets[1].mount``.
-    """
-    full: tuple[str | int, ...] = tuple(error["loc"])
-    starts = [i for i in range(len(full) - 1) if full[i] == _FIELD and isinstance(full[i + 1], int)]
-    if not starts:
-        return full, None
-    head, loc = full[: starts[0]], full[starts[0] :]
-    if len(loc) > 2 and loc[2] in BACKENDS:
-        return (*head, *loc[:2], *loc[3:]), None
-    names = ", ".join(BACKENDS)
-    if len(loc) == 2 and error["type"] == "model_attributes_type":
-        return full, f"expected a mapping with a 'backend' key (one of {names})"
-    if error["type"] == "union_tag_not_found":
-        return (*full, "backend"), f"required key is missing; one of {names}"
-    if error["type"] == "union_tag_invalid":
-        tag = error.get("ctx", {}).get("tag")
-        return (*full, "backend"), f"'{tag}' is not a secrets backend; expected one of {names}"
-    return full, None
-
-
 __all__ = [
-    "BACKENDS",
-    "AwsSecretsManagerEntry",
-    "AzureKeyVaultEntry",
+    "NAMES",
     "Delivery",
     "Entry",
-    "EscEntry",
-    "GcpSecretManagerEntry",
-    "GitHubActionsEntry",
-    "KubernetesEntry",
-    "OnePasswordEntry",
     "PulumiStackEntry",
-    "SecretsEntry",
-    "VaultEntry",
+    "SecretsEntries",
+    "backend_classes",
     "backends_for",
     "duplicate",
-    "locate",
+    "entry_class",
 ]
