@@ -173,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the 1-token chat completion per model (each one costs neurons)",
     )
+    doctor.add_argument(
+        "--consumer", metavar="NAME", help="in a stack with consumers: check this consumer's key"
+    )
     _timeout_option(doctor, "the whole run")
     doctor.set_defaults(command=_doctor)
 
@@ -348,16 +351,16 @@ def _manifests_from_outputs(
         raise BadInput(f"{label}: expected a JSON object of stack outputs")
     found: dict[str | None, tuple[Manifest, Any, str]]
     if isinstance(outputs.get("consumers"), dict):
-        keys = outputs.get("apiKeys")
-        keys = keys if isinstance(keys, dict) else {}
-        found = {
-            str(name): (
-                _validated_manifest(entry, label, ("consumers", str(name), "manifest")),
-                keys.get(name),
-                f"apiKeys.{name}",
+        from breeze_infra.consumers import consumer_outputs
+
+        found = {}
+        for consumer in map(str, outputs["consumers"]):
+            own = consumer_outputs(outputs, consumer)
+            found[consumer] = (
+                _validated_manifest(own, label, ("consumers", consumer, "manifest")),
+                own.get("apiKey") if own else None,
+                f"apiKeys.{consumer}",
             )
-            for name, entry in outputs["consumers"].items()
-        }
     else:
         found = {
             None: (
@@ -446,6 +449,8 @@ def _doctor(args: argparse.Namespace) -> int:
     config = load_stack(path)
     label = "stdin" if args.from_outputs == "-" else args.from_outputs
     outputs = _read_json(args.from_outputs, label) if args.from_outputs else None
+    if args.consumer is not None or config.consumers is not None:
+        config, outputs = _one_consumer(config, args.stack, args.consumer, outputs, label)
     target = target_from(config, args.stack, display_path(path), outputs, label or "outputs")
     return run_doctor(
         target,
@@ -455,6 +460,28 @@ def _doctor(args: argparse.Namespace) -> int:
         inference=args.inference,
         out=sys.stdout,
     )
+
+
+def _one_consumer(
+    config: StackConfig, stack: str, name: str | None, outputs: Any, label: str | None
+) -> tuple[StackConfig, Any]:
+    """The stack as one consumer sees it: its models and token settings, its outputs."""
+    from breeze_infra.consumers import consumer_outputs, find
+
+    try:
+        audience = find(config, name)
+    except LookupError as exc:
+        raise BadInput(f"{stack}: {exc}") from None
+    config = config.model_copy(update={"models": list(audience.models), "token": audience.token})
+    if outputs is None or audience.name is None:
+        return config, outputs
+    own = consumer_outputs(outputs, audience.name)
+    if own is None:
+        raise BadInput(
+            f"{label}: consumers.{audience.name}: missing; export the outputs of the stack with "
+            "`pulumi stack output --json --show-secrets` after `pulumi up`"
+        )
+    return config, own
 
 
 def _synth(args: argparse.Namespace) -> int:

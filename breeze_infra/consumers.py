@@ -81,14 +81,26 @@ def audiences(config: StackConfig) -> list[Audience]:
 def find(config: StackConfig, name: str | None) -> Audience:
     """The audience a CLI ``--consumer`` names; None means the stack's only one."""
     active = audiences(config)
+    known = ", ".join(a.name for a in active if a.name) or "none"
     if name is None:
         if config.consumers is not None:
-            raise LookupError(
-                "this stack has consumers: name one with --consumer or use --all-consumers"
-            )
+            raise LookupError(f"this stack has consumers ({known}): name one with --consumer NAME")
         return active[0]
     for audience in active:
         if audience.name == name:
             return audience
-    known = ", ".join(a.name for a in active if a.name) or "none"
     raise LookupError(f"no active consumer '{name}' (active: {known})")
+
+
+def consumer_outputs(outputs: object, name: str) -> dict[str, object] | None:
+    """One consumer's stack outputs in the shape of a stack without consumers (``apiKey``,
+    ``tokenId``, ``manifest``, ...), so tools that read one key read any consumer's alike.
+    None when the outputs hold no such consumer."""
+    if not isinstance(outputs, dict) or not isinstance(outputs.get("consumers"), dict):
+        return None
+    own = outputs["consumers"].get(name)
+    if not isinstance(own, dict):
+        return None
+    keys = outputs.get("apiKeys")
+    key = keys.get(name) if isinstance(keys, dict) else None
+    return {"baseUrl": outputs.get("baseUrl"), **own, **({"apiKey": key} if key else {})}

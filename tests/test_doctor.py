@@ -412,3 +412,53 @@ def test_the_token_verdict_follows_the_rotation_window() -> None:
     early = judge_token({"status": "active", "not_before": future}, one_day, CLOCK)
     assert early.status == "fail"
     assert "not valid before" in early.detail
+
+
+def test_doctor_checks_one_consumers_key_and_models(online: OnlineCli) -> None:
+    path = online.stack("team")
+    path.write_text(
+        path.read_text()
+        + "  breeze-infra:consumers:\n    - name: alice\n"
+        + f"    - name: bob\n      models: [{json.dumps(CHAT[0])}]\n",
+        encoding="utf-8",
+    )
+    single = json.loads(outputs(online, models=(CHAT[0],)))
+    deployed = {
+        "baseUrl": single["baseUrl"],
+        "apiKeys": {"alice": "cfat_" + "x" * 40, "bob": KEY},
+        "consumers": {
+            "bob": {k: single[k] for k in ("apiKeyRef", "tokenId", "expiresOn", "manifest")}
+        },
+    }
+    result = online(
+        "doctor",
+        "--stack",
+        "team",
+        "--consumer",
+        "bob",
+        "--from-outputs",
+        "-",
+        input=json.dumps(deployed),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert dict(online.emu.inference_counts) == {CHAT[0]: 1}
+    assert set(online.emu.bearer_tokens()) == {KEY}
+    unnamed = online("doctor", "--stack", "team", "--from-outputs", "-", input=json.dumps(deployed))
+    assert unnamed.returncode == 2
+    assert unnamed.err_lines == [
+        "team: this stack has consumers (alice, bob): name one with --consumer NAME"
+    ]
+    absent = online(
+        "doctor",
+        "--stack",
+        "team",
+        "--consumer",
+        "alice",
+        "--from-outputs",
+        "-",
+        input=json.dumps(deployed),
+    )
+    assert absent.err_lines == [
+        "stdin: consumers.alice: missing; export the outputs of the stack with "
+        "`pulumi stack output --json --show-secrets` after `pulumi up`"
+    ]
