@@ -173,9 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the 1-token chat completion per model (each one costs neurons)",
     )
-    doctor.add_argument(
-        "--consumer", metavar="NAME", help="in a stack with consumers: check this consumer's key"
-    )
+    _consumer_options(doctor, "checked one after another")
     _timeout_option(doctor, "the whole run")
     doctor.set_defaults(command=_doctor)
 
@@ -449,17 +447,28 @@ def _doctor(args: argparse.Namespace) -> int:
     config = load_stack(path)
     label = "stdin" if args.from_outputs == "-" else args.from_outputs
     outputs = _read_json(args.from_outputs, label) if args.from_outputs else None
-    if args.consumer is not None or config.consumers is not None:
-        config, outputs = _one_consumer(config, args.stack, args.consumer, outputs, label)
-    target = target_from(config, args.stack, display_path(path), outputs, label or "outputs")
-    return run_doctor(
-        target,
-        api_key(outputs, label or "outputs", os.environ),
-        now=_now(),
-        timeout=args.timeout,
-        inference=args.inference,
-        out=sys.stdout,
-    )
+    if args.all_consumers:
+        from breeze_infra.consumers import audiences
+
+        names = [audience.name for audience in audiences(config)]
+    else:
+        names = [args.consumer]
+    worst = EXIT_OK
+    for name in names:
+        own_config, own_outputs = config, outputs
+        if name is not None or config.consumers is not None:
+            own_config, own_outputs = _one_consumer(config, args.stack, name, outputs, label)
+        target = target_from(
+            own_config, args.stack, display_path(path), own_outputs, label or "outputs"
+        )
+        key = api_key(own_outputs, label or "outputs", os.environ)
+        if args.all_consumers and name is not None:
+            print(f"consumer {name}:", flush=True)
+        code = run_doctor(
+            target, key, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
+        )
+        worst = max(worst, code)
+    return worst
 
 
 def _one_consumer(

@@ -462,3 +462,34 @@ def test_doctor_checks_one_consumers_key_and_models(online: OnlineCli) -> None:
         "stdin: consumers.alice: missing; export the outputs of the stack with "
         "`pulumi stack output --json --show-secrets` after `pulumi up`"
     ]
+
+
+def test_doctor_can_check_every_consumer_in_turn(online: OnlineCli) -> None:
+    path = online.stack("team")
+    path.write_text(
+        path.read_text() + "  breeze-infra:consumers:\n    - name: alice\n    - name: bob\n",
+        encoding="utf-8",
+    )
+    single = json.loads(outputs(online))
+    own = {k: single[k] for k in ("apiKeyRef", "tokenId", "expiresOn", "manifest")}
+    deployed = {
+        "baseUrl": single["baseUrl"],
+        "apiKeys": {"alice": KEY, "bob": "cfat_" + "z" * 40},
+        "consumers": {"alice": own, "bob": own},
+    }
+    result = online(
+        "doctor",
+        "--stack",
+        "team",
+        "--no-inference",
+        "--all-consumers",
+        "--from-outputs",
+        "-",
+        input=json.dumps(deployed),
+    )
+    assert result.returncode == 1
+    headers = [line for line in result.out_lines if line.startswith("consumer ")]
+    assert headers == ["consumer alice:", "consumer bob:"]
+    bob = result.out_lines[result.out_lines.index("consumer bob:") + 1]
+    assert bob.startswith("fail")
+    assert "cfat_" not in result.stdout + result.stderr
