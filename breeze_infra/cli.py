@@ -303,8 +303,7 @@ def _pick(manifests: dict[str | None, Manifest], consumer: str | None) -> Manife
 def _manifests_from_stack(
     folder: Path, stack: str, online_timeout: float | None = None
 ) -> dict[str | None, Manifest]:
-    from breeze_infra.consumers import audiences
-    from breeze_infra.manifest import build_manifest
+    from breeze_infra.consumers import audience_manifest, audiences
     from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
     from breeze_infra.stacks import display_path, load_stack, stack_file
 
@@ -325,15 +324,9 @@ def _manifests_from_stack(
         plan = plan_rotation(current_time(), config.token.rotation_days)
     except ClockError as exc:
         raise BadInput(str(exc)) from None
+    expires_on = timestamp(plan.current.expires_on)
     return {
-        audience.name: build_manifest(
-            config,
-            stack,
-            api_key_ref=audience.reference(stack),
-            expires_on=timestamp(plan.current.expires_on),
-            models=audience.models,
-            consumer=audience.name,
-        )
+        audience.name: audience_manifest(config, stack, audience, expires_on)
         for audience in audiences(config)
     }
 

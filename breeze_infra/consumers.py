@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from breeze_infra.backends import Entry, PulumiStackEntry
 from breeze_infra.config import ModelSpec, StackConfig, TokenSettings
+from breeze_infra.manifest import Manifest, build_manifest
 
 
 def component_names(consumer: str | None) -> tuple[str, str]:
@@ -43,6 +44,20 @@ class Audience:
         if self.name is not None and isinstance(primary, PulumiStackEntry):
             return primary.reference(stack).removesuffix("/apiKey") + f"/apiKeys/{self.name}"
         return primary.reference(stack)
+
+
+def audience_manifest(
+    config: StackConfig, stack: str, audience: Audience, expires_on: str
+) -> Manifest:
+    """What one consumer imports into GPT Breeze; the program and the offline CLI agree on it."""
+    return build_manifest(
+        config,
+        stack,
+        api_key_ref=audience.reference(stack),
+        expires_on=expires_on,
+        models=audience.models,
+        consumer=audience.name,
+    )
 
 
 def audiences(config: StackConfig) -> list[Audience]:

@@ -21,10 +21,10 @@ from breeze_infra.config import (
     decode_pulumi_values,
     parse_config,
 )
-from breeze_infra.consumers import audiences
-from breeze_infra.manifest import build_manifest, workers_ai_base_url
+from breeze_infra.consumers import Audience, audience_manifest, audiences
+from breeze_infra.manifest import workers_ai_base_url
 from breeze_infra.policy import PermissionGroupError
-from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
+from breeze_infra.rotation import ClockError, RotationPlan, current_time, plan_rotation, timestamp
 from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
 from breeze_infra.token import TokenSpec, WorkersAiToken, lookup_permission_group_ids
 
@@ -69,45 +69,54 @@ def build(now: datetime | None = None) -> dict[str, Any]:
         pulumi.log.warn(f"{key}: {message}")
 
     base_url = workers_ai_base_url(config.account_id)
-    expires_on = timestamp(plan.current.expires_on)
-    published: dict[str, dict[str, Any]] = {}
-    keys: dict[str, Any] = {}
-    for audience in audiences(config):
-        token = WorkersAiToken(
-            audience.token_resource,
-            TokenSpec(config.account_id, stack, audience.token, group_ids, audience.name),
-            plan,
-        )
-        delivered = deliver(
-            audience.secrets, stack, base_url, token.value, name=audience.delivery_resource
-        )
-        reference = audience.reference(stack)
-        manifest = build_manifest(
-            config,
-            stack,
-            api_key_ref=reference,
-            expires_on=expires_on,
-            models=audience.models,
-            consumer=audience.name,
-        )
-        outputs = {
-            **delivered.stack_outputs,
-            "apiKeyRef": reference,
-            "tokenId": token.token_id,
-            "tokenName": token.token_name,
-            "expiresOn": token.expires_on,
-            "manifest": manifest.model_dump(mode="json", by_alias=True, exclude_none=True),
-        }
-        if audience.name is None:
-            return {"baseUrl": base_url, **outputs}
-        if API_KEY in outputs:
-            keys[audience.name] = outputs.pop(API_KEY)
-        outputs.pop(BASE_URL, None)
-        published[audience.name] = outputs
-    result: dict[str, Any] = {"baseUrl": base_url, "consumers": published}
+    published = {
+        audience.name: _provision(config, stack, audience, group_ids, plan, base_url)
+        for audience in audiences(config)
+    }
+    if None in published:
+        return {"baseUrl": base_url, **published[None]}
+    named = {str(name): out for name, out in published.items()}
+    keys = {name: out.pop(API_KEY) for name, out in named.items() if API_KEY in out}
+    result: dict[str, Any] = {
+        "baseUrl": base_url,
+        "consumers": {name: _without(out, BASE_URL) for name, out in named.items()},
+    }
     if keys:
         result["apiKeys"] = pulumi.Output.secret(pulumi.Output.all(**keys))
     return result
+
+
+def _provision(
+    config: StackConfig,
+    stack: str,
+    audience: Audience,
+    group_ids: list[str],
+    plan: RotationPlan,
+    base_url: str,
+) -> dict[str, Any]:
+    """One consumer's token, its secret writes and its outputs (``apiKey`` among them when the
+    stack's own outputs hold the key)."""
+    token = WorkersAiToken(
+        audience.token_resource,
+        TokenSpec(config.account_id, stack, audience.token, group_ids, audience.name),
+        plan,
+    )
+    delivered = deliver(
+        audience.secrets, stack, base_url, token.value, name=audience.delivery_resource
+    )
+    manifest = audience_manifest(config, stack, audience, timestamp(plan.current.expires_on))
+    return {
+        **delivered.stack_outputs,
+        "apiKeyRef": audience.reference(stack),
+        "tokenId": token.token_id,
+        "tokenName": token.token_name,
+        "expiresOn": token.expires_on,
+        "manifest": manifest.model_dump(mode="json", by_alias=True, exclude_none=True),
+    }
+
+
+def _without(outputs: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in outputs.items() if k != key}
 
 
 def main() -> None:

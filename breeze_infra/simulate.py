@@ -13,6 +13,7 @@ import hashlib
 import ipaddress
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -205,13 +206,39 @@ class Registration:
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, plus a record of each registration's resource options."""
+    """The SDK's mock monitor, plus a record of each registration's resource options.
+
+    The SDK's monitor gives every worker thread it runs in an event loop and never closes them;
+    left to the garbage collector at interpreter exit, closing them fails noisily. This monitor
+    makes those loops itself and ``close_thread_loops`` closes them once the program is done.
+    """
 
     def __init__(self, mocks: FakeCloudflare) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self._thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def _ensure_thread_loop(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return
+        try:
+            asyncio.get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._thread_loops.append(loop)
+
+    def close_thread_loops(self) -> None:
+        for loop in self._thread_loops:
+            loop.close()
+        self._thread_loops.clear()
+
+    def Invoke(self, request: Any) -> Any:
+        self._ensure_thread_loop()
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterResource(self, request: Any) -> Any:
+        self._ensure_thread_loop()
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -321,8 +348,9 @@ def synthesize(
     finally:
         pulumi.runtime.set_all_config({}, [])
         pulumi.runtime.reset_options()
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
-        asyncio.set_event_loop(None)
+        monitor.close_thread_loops()
     return SynthResult(
         stack, now, monitor.registrations, outputs, frozenset(secrets), fake.lookups, fake.issued
     )
