@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,12 +25,32 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from breeze_infra import backends
+from breeze_infra.fields import Matches
 
 NAMESPACE = "breeze-infra"
 
-_ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
-_CONSUMER = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
-_MODEL_ID = re.compile(r"@(cf|hf)/[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
+AccountId = Annotated[
+    str,
+    Matches(
+        r"[0-9a-f]{32}",
+        "a Cloudflare account id (32 lowercase hex characters, as in the dashboard URL)",
+    ),
+]
+ModelId = Annotated[
+    str,
+    Matches(
+        r"@(cf|hf)/[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*",
+        "a Workers AI model id; expected @cf/<author>/<model> or @hf/<author>/<model>",
+    ),
+]
+ConsumerName = Annotated[
+    str,
+    Matches(
+        r"[a-z0-9][a-z0-9-]{0,39}",
+        "a consumer name: lowercase letters, digits and '-', starting with a letter or digit, "
+        "at most 40 characters",
+    ),
+]
 _SPELLINGS = {
     word: word.upper()
     for word in ("ai", "awq", "bf16", "fp8", "fp16", "gpt", "hf", "int8", "lora", "oss", "r1", "vl")
@@ -137,7 +157,7 @@ class TokenSettings(_Settings):
 class ModelSpec(_Settings):
     """One Workers AI model offered to GPT Breeze users."""
 
-    id: str = Field(
+    id: ModelId = Field(
         description="Workers AI model id, '@cf/<author>/<model>' or '@hf/<author>/<model>'.",
         examples=["@cf/meta/llama-3.1-8b-instruct"],
     )
@@ -151,16 +171,6 @@ class ModelSpec(_Settings):
         None, ge=1, description="Context window in tokens, when known."
     )
 
-    @field_validator("id")
-    @classmethod
-    def _model_id(cls, value: str) -> str:
-        if not _MODEL_ID.fullmatch(value):
-            raise ValueError(
-                f"'{value}' is not a Workers AI model id; expected @cf/<author>/<model> "
-                "or @hf/<author>/<model>"
-            )
-        return value
-
     @property
     def label(self) -> str:
         return self.display_name or display_name_from_id(self.id)
@@ -169,7 +179,7 @@ class ModelSpec(_Settings):
 class Consumer(_Settings):
     """One person, team or app: its own rotating token, secret writes and manifest."""
 
-    name: str = Field(
+    name: ConsumerName = Field(
         description="Slug naming the consumer: lowercase letters, digits and '-', at most 40.",
         examples=["alice", "support-team"],
     )
@@ -191,16 +201,6 @@ class Consumer(_Settings):
     revoked: bool = Field(
         False, description="Delete this consumer's tokens and secret writes at the next pulumi up."
     )
-
-    @field_validator("name")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not _CONSUMER.fullmatch(value):
-            raise ValueError(
-                f"'{value}' is not a consumer name: lowercase letters, digits and '-', starting "
-                "with a letter or digit, at most 40 characters"
-            )
-        return value
 
     @field_validator("allowed_cidrs", "denied_cidrs", mode="before")
     @classmethod
@@ -229,7 +229,7 @@ class StackConfig(_Settings):
         },
     )
 
-    account_id: str = Field(
+    account_id: AccountId = Field(
         description="Cloudflare account id: 32 lowercase hexadecimal characters.",
         examples=["0123456789abcdef0123456789abcdef"],
     )
@@ -276,16 +276,6 @@ class StackConfig(_Settings):
         if isinstance(consumers, list):
             data["consumers"] = [_consumer_with_secrets(raw, templates, stack) for raw in consumers]
         return data
-
-    @field_validator("account_id")
-    @classmethod
-    def _account_id(cls, value: str) -> str:
-        if not _ACCOUNT_ID.fullmatch(value):
-            raise ValueError(
-                f"'{value}' is not a Cloudflare account id (32 lowercase hex characters, "
-                "as in the dashboard URL)"
-            )
-        return value
 
     @field_validator("secrets")
     @classmethod

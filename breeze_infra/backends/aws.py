@@ -11,7 +11,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from breeze_infra.backends.base import API_KEY, Delivery, Entry, Matches
+from breeze_infra.backends.base import API_KEY, Delivery, Entry
+from breeze_infra.fields import Matches
 
 SecretName = Annotated[
     str, Matches(r"[A-Za-z0-9/_+=.@-]{1,512}", "an AWS secret name (letters, digits, /_+=.@-)")

@@ -7,7 +7,6 @@ stack actually uses the backend.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,12 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import (
     BaseModel,
     ConfigDict,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
-from pydantic_core import core_schema
 
 if TYPE_CHECKING:
     import pulumi
@@ -87,27 +83,3 @@ class Entry(BaseModel):
     def write(self, delivery: Delivery) -> dict[str, Any]:
         """Register the resources that hold the values; return the stack outputs it adds."""
         raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class Matches:
-    """``Annotated[str, Matches(regex, "what")]``: the error names what was expected, and the JSON
-    Schema carries the pattern for editors."""
-
-    regex: str
-    expected: str
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
-
-    def __get_pydantic_json_schema__(
-        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> dict[str, Any]:
-        return {**handler(schema), "pattern": f"^(?:{self.regex})$"}
-
-    def _check(self, value: str) -> str:
-        if not re.fullmatch(self.regex, value):
-            raise ValueError(f"'{value}' is not {self.expected}")
-        return value

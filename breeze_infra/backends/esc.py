@@ -12,7 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry, Matches
+from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
+from breeze_infra.fields import Matches
 
 EscName = Annotated[
     str, Matches(r"[A-Za-z0-9_.-]{1,100}", "an ESC name (letters, digits, '_', '.', '-')")

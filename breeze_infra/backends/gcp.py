@@ -12,7 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from breeze_infra.backends.base import API_KEY, Delivery, Entry, Matches
+from breeze_infra.backends.base import API_KEY, Delivery, Entry
+from breeze_infra.fields import Matches
 
 SecretId = Annotated[
     str, Matches(r"[A-Za-z0-9_-]{1,255}", "a Secret Manager secret id (letters, digits, _ and -)")

@@ -12,7 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from breeze_infra.backends.base import Delivery, Entry, Matches
+from breeze_infra.backends.base import Delivery, Entry
+from breeze_infra.fields import Matches
 
 Repository = Annotated[
     str,

@@ -9,7 +9,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry, Matches
+from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
+from breeze_infra.fields import Matches
 
 _LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 ObjectName = Annotated[

@@ -10,7 +10,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from breeze_infra.backends.base import Delivery, Entry, Matches
+from breeze_infra.backends.base import Delivery, Entry
+from breeze_infra.fields import Matches
 
 VaultId = Annotated[
     str, Matches(r"[a-z0-9]{26}", "a 1Password vault id (26 lowercase letters and digits)")

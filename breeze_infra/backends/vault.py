@@ -10,7 +10,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from breeze_infra.backends.base import API_KEY, Delivery, Entry, Matches
+from breeze_infra.backends.base import API_KEY, Delivery, Entry
+from breeze_infra.fields import Matches
 
 VaultPath = Annotated[
     str,
