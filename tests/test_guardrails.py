@@ -352,6 +352,19 @@ def test_prod_without_allowed_cidrs_is_reported_for_both_slots() -> None:
     assert all(p.startswith("condition.requestIp.ins:") for p in problems)
 
 
+def test_a_team_stack_passes_and_a_consumer_without_an_allow_list_in_prod_is_reported() -> None:
+    values = {
+        **example_values("prod"),
+        "consumers": [{"name": "alice"}, {"name": "kiosk", "allowedCidrs": []}],
+    }
+    result = synthesize("prod", values, NOW)
+    assert len(tokens(result)) == 4
+    assert result.secret_outputs == {"apiKeys"}
+    problems = violations(result)
+    assert len(problems) == 2
+    assert all(p.startswith("condition.requestIp.ins:") for p in problems)
+
+
 def test_a_rotation_window_too_long_for_the_maximum_lifetime_is_stopped() -> None:
     values = {**example_values("dev"), "token": {"rotationDays": 120}}
     problems = violations(synthesize("dev", values, NOW))
