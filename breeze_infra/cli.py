@@ -391,12 +391,14 @@ def _validated_manifest(holder: Any, label: str, where: tuple[str, ...]) -> Mani
             "`pulumi stack output --json --show-secrets` from a breeze-infra stack"
         )
     try:
-        return Manifest.model_validate(document)
+        manifest = Manifest.model_validate(document)
     except ValidationError as exc:
         lines = [
             f"{label}: {'.'.join([*where, *map(str, e['loc'])])}: {e['msg']}" for e in exc.errors()
         ]
         raise BadInput("\n".join(lines)) from None
+    # A key found inside the deployed manifest is dropped: only --include-secret adds one.
+    return manifest.without_api_key()
 
 
 def _read_json(source: str, label: str) -> Any:

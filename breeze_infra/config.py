@@ -28,6 +28,9 @@ from breeze_infra import backends
 from breeze_infra.fields import Matches
 
 NAMESPACE = "breeze-infra"
+SECRET_VALUE_MESSAGE = (
+    "is an encrypted (secure) value; breeze-infra settings are not secret, set it in plain text"
+)
 
 AccountId = Annotated[
     str,
@@ -68,9 +71,23 @@ class ConfigError(Exception):
 
     def lines(self) -> list[str]:
         return [
-            f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}"
+            f"{self.source}: {key}: {_masked(message)}" if key else f"{self.source}: {message}"
             for key, message in self.problems
         ]
+
+
+_TOKEN_LIKE = re.compile(
+    r"cf[au]t_[A-Za-z0-9_-]+"
+    r"|(?<![\w-])(?=[\w-]{40}(?![\w-]))(?=[\w-]*\d)(?=[\w-]*[A-Z])(?=[\w-]*[a-z])[\w-]{40}"
+)
+
+
+def _masked(message: str) -> str:
+    """Messages quote the value given; a Cloudflare token pasted into the wrong key is not quoted.
+
+    Cloudflare tokens are ``cfat_``/``cfut_``-prefixed or, in the older form, 40 characters.
+    """
+    return _TOKEN_LIKE.sub("[value hidden: it looks like a Cloudflare token]", message)
 
 
 class _Settings(BaseModel):

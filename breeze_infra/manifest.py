@@ -67,6 +67,10 @@ class Manifest(_Document):
     credentials: tuple[Credential, ...] = Field(min_length=1)
     models: tuple[Model, ...] = Field(min_length=1)
 
+    def without_api_key(self) -> Manifest:
+        credentials = tuple(c.model_copy(update={"api_key": None}) for c in self.credentials)
+        return self.model_copy(update={"credentials": credentials})
+
     def with_api_key(self, api_key: str) -> Manifest:
         credentials = tuple(c.model_copy(update={"api_key": api_key}) for c in self.credentials)
         return self.model_copy(update={"credentials": credentials})

@@ -15,6 +15,7 @@ from breeze_infra.backends.base import API_KEY, BASE_URL
 from breeze_infra.backends.delivery import deliver
 from breeze_infra.config import (
     NAMESPACE,
+    SECRET_VALUE_MESSAGE,
     ConfigError,
     StackConfig,
     config_warnings,
@@ -51,6 +52,12 @@ def load_config(stack: str) -> StackConfig:
         for key, value in everything.items()
         if key.startswith(prefix)
     }
+    secret = sorted(key for key in values if pulumi.runtime.is_config_secret(prefix + key))
+    if secret:
+        raise ConfigError(
+            config_source(stack),
+            [(prefix + key, SECRET_VALUE_MESSAGE) for key in secret],
+        )
     return parse_config(decode_pulumi_values(values), config_source(stack), stack)
 
 

@@ -14,7 +14,7 @@ import ipaddress
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -319,7 +319,11 @@ def pulumi_config_values(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def synthesize(
-    stack: str, values: Mapping[str, Any], now: datetime, fake: FakeCloudflare | None = None
+    stack: str,
+    values: Mapping[str, Any],
+    now: datetime,
+    fake: FakeCloudflare | None = None,
+    secret_keys: Sequence[str] = (),
 ) -> SynthResult:
     """Run the real program for ``stack`` against the fake Cloudflare, on a fresh event loop."""
     from breeze_infra.program import build
@@ -343,7 +347,9 @@ def synthesize(
         pulumi.runtime.set_mocks(
             fake, project="breeze-infra", stack=stack, preview=False, monitor=monitor
         )
-        pulumi.runtime.set_all_config(pulumi_config_values(values), [])
+        pulumi.runtime.set_all_config(
+            pulumi_config_values(values), [f"{NAMESPACE}:{key}" for key in secret_keys]
+        )
         loop.run_until_complete(run_pulumi_func(program))
     finally:
         pulumi.runtime.set_all_config({}, [])

@@ -12,7 +12,13 @@ from typing import Any
 
 import yaml
 
-from breeze_infra.config import NAMESPACE, ConfigError, StackConfig, parse_config
+from breeze_infra.config import (
+    NAMESPACE,
+    SECRET_VALUE_MESSAGE,
+    ConfigError,
+    StackConfig,
+    parse_config,
+)
 
 # BaseLoader keeps every scalar as the text that was written, as Pulumi does: an all-digit account
 # id keeps its leading zeros and 'yes' stays a string. Pydantic then converts where a number is due.
@@ -89,8 +95,7 @@ def read_namespace(path: Path) -> dict[str, Any]:
             problems.append(
                 (
                     f"{NAMESPACE}:{key}",
-                    "is an encrypted (secure) value; breeze-infra settings are not secret, "
-                    "set it in plain text",
+                    SECRET_VALUE_MESSAGE,
                 )
             )
             continue

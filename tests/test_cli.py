@@ -339,3 +339,14 @@ def test_synth_can_show_one_consumer(cli: CliRun, stacks_dir: Path) -> None:
     assert set(document["outputs"]["consumers"]) == {"bob"}
     missing = cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--consumer", "zed")
     assert single_error_lines(missing) == ["team: no active consumer 'zed' (active: alice, bob)"]
+
+
+def test_a_key_inside_the_deployed_manifest_is_dropped_unless_asked(
+    cli: CliRun, outputs_json: tuple[Path, str]
+) -> None:
+    path, known = outputs_json
+    outputs = json.loads(path.read_text())
+    outputs["manifest"]["credentials"][0]["apiKey"] = known
+    result = cli("manifest", "--from-outputs", "-", input=json.dumps(outputs))
+    assert result.returncode == 0, result.stderr
+    assert known not in result.stdout + result.stderr

@@ -231,3 +231,10 @@ def test_config_schema_describes_every_key() -> None:
     assert set(schema["properties"]) >= {"accountId", "token", "models", "credentialName"}
     assert schema["additionalProperties"] is False
     assert all("description" in p for p in schema["properties"].values())
+
+
+def test_a_token_pasted_into_the_wrong_key_is_not_quoted_back() -> None:
+    token = "cfat_" + "Q" * 40
+    (line,) = problems(minimal_values(accountId=token))
+    assert token not in line
+    assert line.startswith("stacks/Pulumi.test.yaml: breeze-infra:accountId: '[value hidden")

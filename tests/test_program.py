@@ -9,7 +9,12 @@ import pulumi
 import pytest
 
 from breeze_infra.rotation import plan_rotation, timestamp
-from breeze_infra.simulate import FakeCloudflare, SynthResult, redact, synthesize
+from breeze_infra.simulate import (
+    FakeCloudflare,
+    SynthResult,
+    redact,
+    synthesize,
+)
 from tests.conftest import (
     ACCOUNT_ID,
     EXAMPLE_STACKS,
@@ -70,3 +75,15 @@ def test_invalid_config_stops_before_any_resource_with_validates_words() -> None
 def test_errors_name_the_stack_file_when_there_is_one() -> None:
     with pytest.raises(pulumi.RunError, match=r"^stacks/Pulumi.dev.yaml: breeze-infra:accountId: "):
         synthesize("dev", minimal_values(accountId="x"), NOW)
+
+
+def test_secret_config_values_are_refused_without_being_shown() -> None:
+    fake = FakeCloudflare()
+    values = minimal_values(credentialName="cfat_" + "S" * 40)
+    with pytest.raises(pulumi.RunError) as caught:
+        synthesize("nofile", values, NOW, fake, secret_keys=["credentialName"])
+    assert str(caught.value) == (
+        "stack 'nofile': breeze-infra:credentialName: is an encrypted (secure) value; "
+        "breeze-infra settings are not secret, set it in plain text"
+    )
+    assert fake.created == []
