@@ -29,6 +29,10 @@ class BadInput(Exception):
     """Input the user must fix; each line of the message is printed as is."""
 
 
+class CommandFailed(Exception):
+    """Anything else that stops a command (exit 1), said in one line."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -40,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInput as exc:
         _print_lines(str(exc))
         return EXIT_BAD_INPUT
+    except CommandFailed as exc:
+        _print_lines(str(exc))
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -198,7 +205,7 @@ def _stacks_dir(args: argparse.Namespace) -> Path:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from breeze_infra.config import ConfigError
+    from breeze_infra.config import ConfigError, config_warnings
     from breeze_infra.stacks import display_path, list_stacks, load_stack, stack_file
 
     folder = _stacks_dir(args)
@@ -214,9 +221,12 @@ def _validate(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             problems.extend(exc.lines())
         else:
-            loaded.append((name, display_path(stack_file(folder, name)), config))
+            shown = display_path(stack_file(folder, name))
+            loaded.append((name, shown, config))
+            for key, message in config_warnings(config):
+                print(f"warning: {shown}: {key}: {message}", file=sys.stderr)
             if not args.online:
-                print(f"{display_path(stack_file(folder, name))}: ok")
+                print(f"{shown}: ok")
     _print_lines("\n".join(problems))
     code = _validate_online(args, token, loaded) if args.online and loaded else EXIT_OK
     return EXIT_BAD_INPUT if problems else code
@@ -257,6 +267,8 @@ def _manifest(args: argparse.Namespace) -> int:
         raise BadInput("breeze-infra manifest: --include-secret needs --from-outputs")
     if args.online and not args.stack:
         raise BadInput("breeze-infra manifest: --online needs --stack NAME")
+    if args.from_outputs and args.stack:
+        raise BadInput("breeze-infra manifest: give --stack NAME or --from-outputs FILE, not both")
     if args.all_consumers and args.output == "-":
         raise BadInput("breeze-infra manifest: --all-consumers needs -o DIR")
     if args.from_outputs:
@@ -406,6 +418,8 @@ def _read_json(source: str, label: str) -> Any:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"{label}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{label}: is not UTF-8 text (byte {exc.start})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -453,17 +467,27 @@ def _doctor(args: argparse.Namespace) -> int:
         own_config, own_outputs = config, outputs
         if name is not None or config.consumers is not None:
             own_config, own_outputs = _one_consumer(config, args.stack, name, outputs, label)
+        if args.all_consumers and name is not None:
+            print(f"consumer {name}:", flush=True)
+        if args.all_consumers and own_outputs is not None and not _has_key(own_outputs):
+            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
+            reference = own_outputs.get("apiKeyRef") if isinstance(own_outputs, dict) else None
+            print(f"skip  token  the key is not in the stack outputs (it lives at {reference})")
+            continue
         target = target_from(
             own_config, args.stack, display_path(path), own_outputs, label or "outputs"
         )
         key = api_key(own_outputs, label or "outputs", os.environ)
-        if args.all_consumers and name is not None:
-            print(f"consumer {name}:", flush=True)
         code = run_doctor(
             target, key, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
         )
         worst = max(worst, code)
     return worst
+
+
+def _has_key(outputs: Any) -> bool:
+    key = outputs.get("apiKey") if isinstance(outputs, dict) else None
+    return isinstance(key, str) and bool(key) and key != "[secret]"
 
 
 def _one_consumer(
@@ -507,7 +531,12 @@ def _synth(args: argparse.Namespace) -> int:
             raise BadInput(f"{args.stack}: {exc}") from None
     from breeze_infra.simulate import synthesize
 
-    result = synthesize(args.stack, read_namespace(path), now)
+    try:
+        result = synthesize(args.stack, read_namespace(path), now)
+    except Exception as exc:
+        raise CommandFailed(f"synth --stack {args.stack}: the program failed: {exc}") from None
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.consumer is not None:
         result = result.for_consumer(args.consumer)
     if args.json:

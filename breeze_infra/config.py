@@ -321,6 +321,15 @@ class StackConfig(_Settings):
     @model_validator(mode="after")
     def _consumers_fit(self, info: ValidationInfo) -> StackConfig:
         if self.consumers is None:
+            stack = (info.context or {}).get("stack")
+            if isinstance(stack, str):
+                longest = token_name_length(stack, None, self.token.generation)
+                if longest > TOKEN_NAME_LIMIT:
+                    raise _KeyedError(
+                        "token",
+                        f"token names for stack '{stack}' would reach {longest} characters; "
+                        f"Cloudflare allows {TOKEN_NAME_LIMIT}: use a shorter stack name",
+                    )
             return self
         model_ids = {model.id for model in self.models}
         names: set[str] = set()
@@ -345,6 +354,19 @@ class StackConfig(_Settings):
                         f"token names for '{consumer.name}' would reach {longest} characters; "
                         f"Cloudflare allows {TOKEN_NAME_LIMIT}",
                     )
+            allowed = (
+                self.token.allowed_cidrs
+                if consumer.allowed_cidrs is None
+                else consumer.allowed_cidrs
+            )
+            denied = (
+                self.token.denied_cidrs if consumer.denied_cidrs is None else consumer.denied_cidrs
+            )
+            both = sorted(set(allowed) & set(denied))
+            if both:
+                raise _KeyedError(
+                    key, f"{', '.join(both)} is both allowed and denied for its token"
+                )
             if consumer.revoked:
                 continue
             for position, entry in enumerate(consumer.secrets or ()):
@@ -418,6 +440,13 @@ def token_demand(config: StackConfig) -> tuple[int, int]:
 def config_warnings(config: StackConfig) -> list[tuple[str, str]]:
     """Problems that do not stop a deployment but should not surprise anyone."""
     needed, quota = token_demand(config)
+    if needed == 0:
+        return [
+            (
+                f"{NAMESPACE}:consumers",
+                "no active consumer: pulumi up deletes every token and secret write of this stack",
+            )
+        ]
     if needed > 0.8 * quota:
         return [
             (

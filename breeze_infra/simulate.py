@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import ipaddress
 import json
+import logging
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -268,6 +269,7 @@ class SynthResult:
     secret_outputs: frozenset[str]
     lookups: list[tuple[str, dict[str, Any]]]
     issued: dict[str, str] = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
 
     def in_tree_order(self) -> list[Registration]:
         """Parents before their children, siblings by name: stable however threads interleave."""
@@ -330,8 +332,12 @@ def synthesize(
 
     fake = fake or FakeCloudflare()
     monitor = RecordingMonitor(fake)
+    engine_log = _EngineLog()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # When a registration fails, every output waiting on it fails too; the run raises the first
+    # failure, and the echoes in unawaited futures are not printed again at garbage collection.
+    loop.set_exception_handler(lambda _loop, _context: None)
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
 
@@ -345,7 +351,12 @@ def synthesize(
     try:
         pulumi.runtime.reset_options()
         pulumi.runtime.set_mocks(
-            fake, project="breeze-infra", stack=stack, preview=False, monitor=monitor
+            fake,
+            project="breeze-infra",
+            stack=stack,
+            preview=False,
+            monitor=monitor,
+            logger=engine_log.logger,
         )
         pulumi.runtime.set_all_config(
             pulumi_config_values(values), [f"{NAMESPACE}:{key}" for key in secret_keys]
@@ -358,5 +369,28 @@ def synthesize(
         loop.close()
         monitor.close_thread_loops()
     return SynthResult(
-        stack, now, monitor.registrations, outputs, frozenset(secrets), fake.lookups, fake.issued
+        stack,
+        now,
+        monitor.registrations,
+        outputs,
+        frozenset(secrets),
+        fake.lookups,
+        fake.issued,
+        engine_log.warnings,
     )
+
+
+class _EngineLog(logging.Handler):
+    """What the program logs through the engine: warnings are kept for the report; errors are
+    not printed, since the exception that ends the run says the same in one line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[str] = []
+        self.logger = logging.getLogger(f"breeze_infra.simulate.engine.{id(self)}")
+        self.logger.propagate = False
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            self.warnings.append(record.getMessage())

@@ -48,7 +48,8 @@ def default_stacks_dir(start: Path | None = None) -> Path:
     if project is None:
         return (start or Path.cwd()) / "stacks"
     try:
-        document = yaml.load(project.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (BaseLoader builds no objects) or {}
+        text = project.read_text(encoding="utf-8")
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 (BaseLoader builds no objects)
     except yaml.YAMLError as exc:
         raise ConfigError(
             display_path(project), [(None, f"not valid YAML ({_mark(exc)})")]
@@ -74,6 +75,8 @@ def read_namespace(path: Path) -> dict[str, Any]:
         raise ConfigError(source, [(None, "no such stack file")]) from None
     except OSError as exc:
         raise ConfigError(source, [(None, f"cannot be read ({exc.strerror})")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, [(None, f"is not UTF-8 text (byte {exc.start})")]) from None
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 (BaseLoader builds no objects)
     except yaml.YAMLError as exc:

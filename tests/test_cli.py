@@ -350,3 +350,61 @@ def test_a_key_inside_the_deployed_manifest_is_dropped_unless_asked(
     result = cli("manifest", "--from-outputs", "-", input=json.dumps(outputs))
     assert result.returncode == 0, result.stderr
     assert known not in result.stdout + result.stderr
+
+
+def test_a_failing_program_is_one_line_exit_1() -> None:
+    probe = (
+        "import sys, breeze_infra.simulate as s\n"
+        "def refuse(inputs): raise s.CloudflareRejected('token name must be 1-120 characters')\n"
+        "s.check_token_inputs = refuse\n"
+        "from breeze_infra.cli import main\n"
+        "sys.exit(main(['synth', '--stack', 'dev']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "synth --stack dev: the program failed: token name must be 1-120 characters"
+    ]
+
+
+def test_validate_prints_warnings_and_still_passes(cli: CliRun, stacks_dir: Path) -> None:
+    write_stack(
+        stacks_dir,
+        "empty",
+        TEAM_STACK.replace("    - name: alice\n", "").replace(
+            '    - name: bob\n      models: ["@cf/openai/gpt-oss-20b"]\n', ""
+        ),
+    )
+    result = cli("--stacks-dir", str(stacks_dir), "validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.endswith(
+        "breeze-infra:consumers: no active consumer: pulumi up deletes every token and secret "
+        "write of this stack\n"
+    )
+    assert result.stderr.startswith("warning: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["manifest", "--stack", "dev", "--from-outputs", "-"],
+            "breeze-infra manifest: give --stack NAME or --from-outputs FILE, not both",
+        ),
+    ],
+)
+def test_conflicting_sources_are_refused(cli: CliRun, args: list[str], expected: str) -> None:
+    assert single_error_lines(cli(*args, input="{}")) == [expected]
+
+
+def test_files_that_are_not_utf8_are_named(cli: CliRun, tmp_path: Path, stacks_dir: Path) -> None:
+    binary = tmp_path / "outputs.json"
+    binary.write_bytes(b"\xff\xfe")
+    assert single_error_lines(cli("manifest", "--from-outputs", str(binary))) == [
+        f"{binary}: is not UTF-8 text (byte 0)"
+    ]
+    (stacks_dir / "Pulumi.bin.yaml").write_bytes(b"config: \xff\n")
+    (line,) = single_error_lines(cli("--stacks-dir", str(stacks_dir), "validate"))
+    assert line.endswith("Pulumi.bin.yaml: is not UTF-8 text (byte 8)")

@@ -180,3 +180,20 @@ def test_find_names_the_consumer_or_says_which_exist() -> None:
     with pytest.raises(LookupError, match="--consumer"):
         find(config, None)
     assert [a.name for a in audiences(config)] == ["alice"]
+
+
+def test_a_consumers_ip_lists_must_not_overlap_the_stacks() -> None:
+    values = team(
+        {"name": "office", "allowedCidrs": ["192.0.2.0/24"]},
+        token={"deniedCidrs": ["192.0.2.0/24"]},
+    )
+    assert problems(values) == [
+        "Pulumi.dev.yaml: breeze-infra:consumers[0]: 192.0.2.0/24 is both allowed and denied for "
+        "its token"
+    ]
+
+
+def test_long_stack_names_are_refused_before_cloudflare_would() -> None:
+    (line,) = problems(minimal_values(), stack="p" * 110)
+    assert line.startswith("Pulumi.dev.yaml: breeze-infra:token: token names for stack 'ppp")
+    assert line.endswith("Cloudflare allows 120: use a shorter stack name")

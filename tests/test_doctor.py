@@ -493,3 +493,23 @@ def test_doctor_can_check_every_consumer_in_turn(online: OnlineCli) -> None:
     bob = result.out_lines[result.out_lines.index("consumer bob:") + 1]
     assert bob.startswith("fail")
     assert "cfat_" not in result.stdout + result.stderr
+
+
+def test_all_consumers_skips_keys_kept_only_in_another_backend(online: OnlineCli) -> None:
+    single = json.loads(outputs(online))
+    deployed = {k: v for k, v in single.items() if k != "apiKey"}
+    deployed["apiKeyRef"] = "vault:secret/breeze/dev#apiKey"
+    result = online(
+        "doctor",
+        "--stack",
+        "dev",
+        "--all-consumers",
+        "--from-outputs",
+        "-",
+        input=json.dumps(deployed),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.out_lines == [
+        "skip  token  the key is not in the stack outputs (it lives at vault:secret/breeze/dev#apiKey)"
+    ]
+    assert online.emu.total_requests == 0
