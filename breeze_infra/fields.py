@@ -36,3 +36,16 @@ class Matches:
         if not re.fullmatch(self.regex, value):
             raise ValueError(f"'{value}' is not {self.expected}")
         return value
+
+
+@dataclass(frozen=True)
+class TemplateMatches(Matches):
+    """A ``Matches`` for secrets entries, whose strings are templates in the stack file: the
+    published schema also accepts any value holding ``{consumer}`` or ``{stack}``, which is checked
+    once filled in."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        pattern = f"^(?:(?:{self.regex})|.*\\{{(?:consumer|stack)\\}}.*)$"
+        return {**handler(schema), "pattern": pattern}

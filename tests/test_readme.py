@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
+import jsonschema
+import yaml
+
+from breeze_infra.backends import NAMES
+from breeze_infra.config import parse_config
+from breeze_infra.schemas import committed_path
 from tests.conftest import ROOT
 
 
@@ -43,3 +50,35 @@ def test_ci_runs_the_readmes_commands() -> None:
         check=True,
     )
     assert extracted.stdout.strip() == block("test-command")
+
+
+def yaml_blocks_after(heading: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```yaml\n(.+?)```", section, re.S)
+
+
+def test_the_team_example_is_valid_for_the_cli_and_the_published_schema() -> None:
+    (example,) = yaml_blocks_after("## Rolling out to a team")[:1]
+    config = yaml.safe_load(example)["config"]
+    values = {key.split(":", 1)[1]: value for key, value in config.items()}
+    parse_config(values, "README.md", "prod")
+    schema = json.loads(committed_path("config").read_text(encoding="utf-8"))
+    jsonschema.validate(values, schema)
+
+
+def test_every_backend_example_is_a_valid_entry() -> None:
+    schema = json.loads(committed_path("config").read_text(encoding="utf-8"))
+    examples = yaml_blocks_after("## Secrets backends")
+    entries = [
+        entry
+        for block in examples
+        for entry in (yaml.safe_load(block) or [])
+        if isinstance(entry, dict)
+    ]
+    assert {entry["backend"] for entry in entries} == set(NAMES)
+    base = {"accountId": "0123456789abcdef0123456789abcdef", "models": [{"id": "@cf/a/b"}]}
+    for entry in entries:
+        values = {**base, "secrets": [entry]}
+        parse_config(values, "README.md", "prod")
+        jsonschema.validate(values, schema)

@@ -12,12 +12,15 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from breeze_infra.backends.base import API_KEY, Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 SecretName = Annotated[
-    str, Matches(r"[A-Za-z0-9/_+=.@-]{1,512}", "an AWS secret name (letters, digits, /_+=.@-)")
+    str,
+    TemplateMatches(r"[A-Za-z0-9/_+=.@-]{1,512}", "an AWS secret name (letters, digits, /_+=.@-)"),
 ]
-Region = Annotated[str, Matches(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", "an AWS region like eu-west-1")]
+Region = Annotated[
+    str, TemplateMatches(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", "an AWS region like eu-west-1")
+]
 
 
 class AwsSecretsManagerEntry(Entry):

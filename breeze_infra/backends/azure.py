@@ -11,21 +11,23 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from breeze_infra.backends.base import API_KEY, Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 VaultName = Annotated[
     str,
-    Matches(
+    TemplateMatches(
         r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]",
         "a Key Vault name (3-24 letters, digits and single hyphens, starting with a letter)",
     ),
 ]
 ResourceGroup = Annotated[
     str,
-    Matches(r"[-\w.()]{0,89}[-\w()]", "a resource group name (letters, digits, -_.(), no final .)"),
+    TemplateMatches(
+        r"[-\w.()]{0,89}[-\w()]", "a resource group name (letters, digits, -_.(), no final .)"
+    ),
 ]
 SecretName = Annotated[
-    str, Matches(r"[A-Za-z0-9-]{1,127}", "a Key Vault secret name (letters, digits and -)")
+    str, TemplateMatches(r"[A-Za-z0-9-]{1,127}", "a Key Vault secret name (letters, digits and -)")
 ]
 
 

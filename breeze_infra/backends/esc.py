@@ -13,10 +13,10 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 EscName = Annotated[
-    str, Matches(r"[A-Za-z0-9_.-]{1,100}", "an ESC name (letters, digits, '_', '.', '-')")
+    str, TemplateMatches(r"[A-Za-z0-9_.-]{1,100}", "an ESC name (letters, digits, '_', '.', '-')")
 ]
 
 

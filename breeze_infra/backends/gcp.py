@@ -13,16 +13,22 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from breeze_infra.backends.base import API_KEY, Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 SecretId = Annotated[
-    str, Matches(r"[A-Za-z0-9_-]{1,255}", "a Secret Manager secret id (letters, digits, _ and -)")
+    str,
+    TemplateMatches(
+        r"[A-Za-z0-9_-]{1,255}", "a Secret Manager secret id (letters, digits, _ and -)"
+    ),
 ]
 Project = Annotated[
-    str, Matches(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a Google Cloud project id like my-project-123")
+    str,
+    TemplateMatches(
+        r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a Google Cloud project id like my-project-123"
+    ),
 ]
 Location = Annotated[
-    str, Matches(r"[a-z]+(-[a-z]+)+[0-9]+", "a Google Cloud region like europe-west1")
+    str, TemplateMatches(r"[a-z]+(-[a-z]+)+[0-9]+", "a Google Cloud region like europe-west1")
 ]
 
 

@@ -13,24 +13,26 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from breeze_infra.backends.base import Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 Repository = Annotated[
     str,
-    Matches(
+    TemplateMatches(
         r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/(?!\.\.?$)[A-Za-z0-9._-]{1,100}",
         "a GitHub repository; expected owner/name",
     ),
 ]
 Environment = Annotated[
     str,
-    Matches(
+    TemplateMatches(
         r"[A-Za-z0-9._ -]{1,255}", "a GitHub environment name (letters, digits, ._- and spaces)"
     ),
 ]
 Name = Annotated[
     str,
-    Matches(r"[A-Za-z_][A-Za-z0-9_]{0,254}", "a GitHub secret or variable name ([A-Za-z0-9_])"),
+    TemplateMatches(
+        r"[A-Za-z_][A-Za-z0-9_]{0,254}", "a GitHub secret or variable name ([A-Za-z0-9_])"
+    ),
 ]
 
 

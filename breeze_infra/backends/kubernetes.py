@@ -10,17 +10,17 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 _LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 ObjectName = Annotated[
     str,
-    Matches(
+    TemplateMatches(
         rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*",
         "a Kubernetes object name (lowercase DNS subdomain)",
     ),
 ]
-Namespace = Annotated[str, Matches(_LABEL, "a Kubernetes namespace (lowercase DNS label)")]
+Namespace = Annotated[str, TemplateMatches(_LABEL, "a Kubernetes namespace (lowercase DNS label)")]
 
 
 class KubernetesEntry(Entry):

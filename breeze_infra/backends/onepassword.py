@@ -11,14 +11,14 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from breeze_infra.backends.base import Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 VaultId = Annotated[
-    str, Matches(r"[a-z0-9]{26}", "a 1Password vault id (26 lowercase letters and digits)")
+    str, TemplateMatches(r"[a-z0-9]{26}", "a 1Password vault id (26 lowercase letters and digits)")
 ]
 Title = Annotated[
     str,
-    Matches(
+    TemplateMatches(
         r"[A-Za-z0-9_.-]([A-Za-z0-9 _.-]{0,98}[A-Za-z0-9_.-])?",
         "an item title usable in op:// references (letters, digits, spaces, '_', '.', '-')",
     ),

@@ -11,11 +11,11 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from breeze_infra.backends.base import API_KEY, Delivery, Entry
-from breeze_infra.fields import Matches
+from breeze_infra.fields import TemplateMatches
 
 VaultPath = Annotated[
     str,
-    Matches(
+    TemplateMatches(
         r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,15}",
         "a Vault path (segments of letters, digits, '_', '.', '-' joined by '/')",
     ),
