@@ -26,6 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from breeze_infra import backends
 from breeze_infra.fields import Matches
+from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
 
 NAMESPACE = "breeze-infra"
 SECRET_VALUE_MESSAGE = (
@@ -76,18 +77,13 @@ class ConfigError(Exception):
         ]
 
 
-_TOKEN_LIKE = re.compile(
-    r"cf[au]t_[A-Za-z0-9_-]+"
-    r"|(?<![\w-])(?=[\w-]{40}(?![\w-]))(?=[\w-]*\d)(?=[\w-]*[A-Z])(?=[\w-]*[a-z])[\w-]{40}"
-)
-
-
 def _masked(message: str) -> str:
     """Messages quote the value given; a Cloudflare token pasted into the wrong key is not quoted.
 
     Cloudflare tokens are ``cfat_``/``cfut_``-prefixed or, in the older form, 40 characters.
     """
-    return _TOKEN_LIKE.sub("[value hidden: it looks like a Cloudflare token]", message)
+    hidden = "[value hidden: it looks like a Cloudflare token]"
+    return LEGACY_TOKEN.sub(hidden, PREFIXED_TOKEN.sub(hidden, message))
 
 
 class _Settings(BaseModel):

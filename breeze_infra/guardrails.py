@@ -35,7 +35,7 @@ from pulumi_policy import deserialize as policy_deserialize
 from pulumi_policy import policy as policy_runtime
 from pulumi_policy.proxy import UnknownValueError
 
-from breeze_infra.policy import ACCOUNT_SCOPE
+from breeze_infra.policy import ACCOUNT_SCOPE, LEGACY_TOKEN, PREFIXED_TOKEN
 from breeze_infra.rotation import current_time
 
 ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
@@ -60,8 +60,6 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _ACCOUNT_RESOURCE = re.compile(re.escape(ACCOUNT_SCOPE) + r"\.[0-9a-f]{32}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _GROUP_ID = re.compile(r"[0-9a-f]{32}")
-_PREFIXED_TOKEN = re.compile(r"(?<![A-Za-z0-9])cf[au]t_[A-Za-z0-9_-]{20,}")
-_LEGACY_TOKEN = re.compile(r"[A-Za-z0-9_-]{40}")
 _KEY_LIKE_FIELD = re.compile(r"key|token|secret|passw|credential|value", re.IGNORECASE)
 
 # Outputs the provider schema marks secret: the engine always sends them wrapped, but a pack run
@@ -217,8 +215,8 @@ def plaintext_keys(
         except UnknownValueError:
             continue
         for path, field, text in _strings(value, key, key):
-            if _PREFIXED_TOKEN.search(text) or (
-                _KEY_LIKE_FIELD.search(field) and _LEGACY_TOKEN.fullmatch(text)
+            if PREFIXED_TOKEN.search(text) or (
+                _KEY_LIKE_FIELD.search(field) and LEGACY_TOKEN.fullmatch(text)
             ):
                 problems.append(
                     f"{path}: looks like a Cloudflare API token in plain text; "

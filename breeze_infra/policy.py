@@ -7,6 +7,7 @@ these shapes, so they are defined once here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
@@ -19,6 +20,13 @@ PERMISSION_GROUPS: Mapping[Permission, str] = {
     "write": "Workers AI Write",
 }
 BOOTSTRAP_PERMISSION = {"account": "Account API Tokens Write", "user": "API Tokens Write"}
+
+
+PREFIXED_TOKEN = re.compile(r"(?<![A-Za-z0-9])cf[au]t_[A-Za-z0-9_-]{20,}")
+"""A current Cloudflare token: ``cfat_`` (account) or ``cfut_`` (user) and its secret."""
+LEGACY_TOKEN = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Z])(?=[\w-]*[a-z])[\w-]{40}(?![\w-])")
+"""An older token: 40 characters mixing digits, capitals and small letters (a 40-character
+kebab-case name is not one)."""
 
 
 class PermissionGroupError(LookupError):

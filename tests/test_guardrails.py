@@ -613,3 +613,11 @@ def test_the_pack_folder_declares_a_python_pack_with_its_own_virtualenv() -> Non
     requirements = (ROOT / "policy" / "requirements.txt").read_text(encoding="utf-8").split("\n")
     assert "-e .." in requirements
     assert any(line.startswith("pulumi-policy>=") for line in requirements)
+
+
+def test_long_kebab_case_names_are_not_mistaken_for_legacy_tokens() -> None:
+    name = "breeze-prod-workers-ai-support-team-bill"
+    assert len(name) == 40
+    assert plaintext_keys("gcp:secretmanager/secret:Secret", {"secretId": name}) == []
+    legacy = "aB3" + "x" * 37
+    assert plaintext_keys("gcp:secretmanager/secret:Secret", {"secretId": legacy}) != []
