@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from breeze_infra.config import NAMESPACE, ModelSpec, StackConfig
 from breeze_infra.endpoints import account_path
-from breeze_infra.errors import MalformedResponseError
+from breeze_infra.errors import MalformedResponseError, as_int
 
 if TYPE_CHECKING:
     from breeze_infra.client import CloudflareClient
@@ -243,7 +243,7 @@ def with_context_lengths(config: StackConfig, lengths: Mapping[int, int]) -> Sta
 
 def _property_value(key: str, value: object) -> PropertyValue:
     if key in _INT_PROPERTIES:
-        number = _as_int(value)
+        number = as_int(value)
         if number is not None:
             return number
     if key in _DATE_PROPERTIES and isinstance(value, str):
@@ -253,18 +253,6 @@ def _property_value(key: str, value: object) -> PropertyValue:
     if value is None or isinstance(value, str | int | float | bool | list | dict):
         return value
     return str(value)
-
-
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _as_date(text: str) -> date | None:

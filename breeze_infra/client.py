@@ -45,6 +45,7 @@ from breeze_infra.errors import (
     NetworkError,
     RateLimitedError,
     ServerError,
+    as_int,
 )
 
 __all__ = [
@@ -333,24 +334,6 @@ class CloudflareClient:
             model=model,
             idempotent=idempotent,
         )
-        return envelope.result
-
-    async def put(
-        self,
-        path: str,
-        json: object | None = None,
-        *,
-        permission_hint: str | None = None,
-        idempotent: bool = False,
-    ) -> Any:
-        """PUT and return ``result``; not retried blindly because a token roll is a PUT."""
-        envelope = await self.request_envelope(
-            "PUT", path, json=json, permission_hint=permission_hint, idempotent=idempotent
-        )
-        return envelope.result
-
-    async def delete(self, path: str, *, permission_hint: str | None = None) -> Any:
-        envelope = await self.request_envelope("DELETE", path, permission_hint=permission_hint)
         return envelope.result
 
     async def request_envelope(
@@ -664,7 +647,7 @@ class CloudflareClient:
                 text = item.get("message", "")
                 out.append(
                     ApiMessage(
-                        code=_as_int(item.get("code")) or 0,
+                        code=as_int(item.get("code")) or 0,
                         message=self._secret.redact(str(text))[:_MESSAGE_CHARS],
                     )
                 )
@@ -677,7 +660,7 @@ class CloudflareClient:
             return (ApiMessage(0, self._secret.redact(error)[:_MESSAGE_CHARS]),)
         if isinstance(error, dict):
             text = self._secret.redact(str(error.get("message", "")))[:_MESSAGE_CHARS]
-            return (ApiMessage(_as_int(error.get("code")) or 0, text),)
+            return (ApiMessage(as_int(error.get("code")) or 0, text),)
         return ()
 
     def _error(
@@ -877,25 +860,15 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _result_info(raw: object) -> ResultInfo | None:
     if not isinstance(raw, dict):
         return None
     return ResultInfo(
-        page=_as_int(raw.get("page")),
-        per_page=_as_int(raw.get("per_page")),
-        count=_as_int(raw.get("count")),
-        total_count=_as_int(raw.get("total_count")),
-        total_pages=_as_int(raw.get("total_pages")),
+        page=as_int(raw.get("page")),
+        per_page=as_int(raw.get("per_page")),
+        count=as_int(raw.get("count")),
+        total_count=as_int(raw.get("total_count")),
+        total_pages=as_int(raw.get("total_pages")),
     )
 
 

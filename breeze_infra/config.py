@@ -220,16 +220,6 @@ class Consumer(_Settings):
     def _cidrs(cls, value: Any) -> Any:
         return _cidr_input(value)
 
-    @field_validator("secrets")
-    @classmethod
-    def _distinct_targets(
-        cls, value: tuple[backends.Entry, ...] | None
-    ) -> tuple[backends.Entry, ...] | None:
-        clash = backends.duplicate(value or ())
-        if clash:
-            raise _KeyedError(*clash)
-        return value
-
 
 class StackConfig(_Settings):
     """The ``breeze-infra:`` keys of one stack (one environment)."""
@@ -289,14 +279,6 @@ class StackConfig(_Settings):
         if isinstance(consumers, list):
             data["consumers"] = [_consumer_with_secrets(raw, templates, stack) for raw in consumers]
         return data
-
-    @field_validator("secrets")
-    @classmethod
-    def _distinct_targets(cls, value: tuple[backends.Entry, ...]) -> tuple[backends.Entry, ...]:
-        clash = backends.duplicate(value)
-        if clash:
-            raise _KeyedError(*clash)
-        return value
 
     @model_validator(mode="after")
     def _unique_models(self) -> StackConfig:
@@ -499,7 +481,14 @@ def _echo(error: Any, errors: list[Any]) -> bool:
 
 
 _SELF_EXPLAINED = frozenset(
-    {"model_type", "dict_type", "entry_type", "backend_missing", "backend_unknown"}
+    {
+        "model_type",
+        "dict_type",
+        "entry_type",
+        "backend_missing",
+        "backend_unknown",
+        "duplicate_target",
+    }
 )
 """Error kinds whose message already says what was given."""
 

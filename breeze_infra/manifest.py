@@ -15,11 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from breeze_infra.config import ModelSpec, StackConfig
-from breeze_infra.endpoints import DEFAULT_API_ROOT
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 
 FORMAT = "gpt-breeze-manifest/v1"
-CLOUDFLARE_API_ROOT = DEFAULT_API_ROOT
 
 
 class _Document(BaseModel):

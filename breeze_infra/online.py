@@ -36,7 +36,6 @@ from breeze_infra.errors import (
 )
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "TOKEN_ENV",
     "StackInput",
     "bootstrap_token",
@@ -50,7 +49,6 @@ __all__ = [
 ]
 
 TOKEN_ENV: Final = "CLOUDFLARE_API_TOKEN"
-DEFAULT_TIMEOUT: Final = 60.0
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _GRACE: Final = 0.5
 

@@ -19,7 +19,6 @@ PERMISSION_GROUPS: Mapping[Permission, str] = {
     "read": "Workers AI Read",
     "write": "Workers AI Write",
 }
-BOOTSTRAP_PERMISSION = {"account": "Account API Tokens Write", "user": "API Tokens Write"}
 
 
 PREFIXED_TOKEN = re.compile(r"(?<![A-Za-z0-9])cf[au]t_[A-Za-z0-9_-]{20,}")

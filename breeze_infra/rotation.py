@@ -3,8 +3,9 @@
 Time is cut into windows of ``rotation_days`` counted from the Unix epoch. Slot ``a`` holds the
 token of even windows, slot ``b`` that of odd ones, so at any moment one slot holds the current
 window's token and the other the previous window's. Each token lives two windows: a consumer that
-cached the previous key keeps working for one more window, and nothing depends on when
-``pulumi up`` last ran. Everything here is a pure function of (clock, config).
+cached the previous key keeps working for one more window. Which token each slot should hold
+depends only on the clock, never on when ``pulumi up`` last ran; ``pulumi up`` must still run once
+a window to mint it. Everything here is a pure function of (clock, config).
 """
 
 from __future__ import annotations

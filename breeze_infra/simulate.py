@@ -198,12 +198,10 @@ class Registration:
     type: str
     name: str
     parent: str
-    custom: bool
     inputs: dict[str, Any]
     replace_on_changes: tuple[str, ...]
     ignore_changes: tuple[str, ...]
     delete_before_replace: bool
-    aliases: tuple[str, ...]
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -249,12 +247,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     type=request.type,
                     name=request.name,
                     parent=request.parent,
-                    custom=request.custom,
                     inputs=dict(inputs),
                     replace_on_changes=tuple(request.replaceOnChanges),
                     ignore_changes=tuple(request.ignoreChanges),
                     delete_before_replace=request.deleteBeforeReplace,
-                    aliases=tuple(alias.urn or alias.spec.name for alias in request.aliases),
                 )
             )
         return response

@@ -21,7 +21,7 @@ import pulumi
 import pytest
 import yaml
 
-from breeze_infra.backends import backend_classes, backends_for, base
+from breeze_infra.backends import backend_classes, base
 from breeze_infra.backends.delivery import TYPE_DELIVERY
 from breeze_infra.config import ConfigError, parse_config
 from breeze_infra.simulate import Registration, SynthResult, redact, synthesize, unwrap_secrets
@@ -243,7 +243,7 @@ def test_the_reference_says_where_the_key_is_never_what_it_is(backend: str) -> N
     case = CASES[backend]
     values = minimal_values(token=WEEK, secrets=[case.entry])
     result = synthesize("prod", values, NOW)
-    offline = backends_for(parse_config(values, "test"))[0].reference("prod")
+    offline = parse_config(values, "test").secrets[0].reference("prod")
     assert result.outputs["apiKeyRef"] == offline == case.reference
     assert result.outputs["manifest"]["credentials"][0]["apiKeyRef"] == case.reference
     assert not any(key in case.reference for key in result.issued.values())

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Union
+from typing import Annotated, Any, Union
 
 from pydantic import Field, GetJsonSchemaHandler, TypeAdapter, ValidationError, WrapValidator
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from breeze_infra.backends.base import Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
-
-if TYPE_CHECKING:
-    from breeze_infra.config import StackConfig
 
 _MODULES: dict[str, tuple[str, str]] = {
     "pulumi-stack": ("pulumi_stack", "PulumiStackEntry"),
@@ -106,6 +103,10 @@ def _validate_entries(value: Any, handler: Any) -> Any:
                             input=error.get("input"),
                         )
                     )
+    if not errors:
+        clash = duplicate(entries)
+        if clash:
+            fail((clash[0],), "duplicate_target", clash[1], value[clash[0]])
     if errors:
         raise ValidationError.from_exception_data(_FIELD, errors)
     return handler(tuple(entries))
@@ -128,20 +129,15 @@ SecretsEntries = Annotated[tuple[Entry, ...], WrapValidator(_validate_entries), 
 its ``backend`` names."""
 
 
-def backends_for(config: StackConfig) -> Sequence[Entry]:
-    """The stack's backends, primary first."""
-    return config.secrets
-
-
-def duplicate(entries: Sequence[Entry]) -> tuple[str, str] | None:
-    """The first entry that writes where an earlier one does, as (key, message)."""
+def duplicate(entries: Sequence[Entry]) -> tuple[int, str] | None:
+    """The first entry that writes where an earlier one does, as (index, message)."""
     seen: dict[tuple[str, tuple[str | None, ...]], int] = {}
     for index, entry in enumerate(entries):
         where = (entry.backend, entry.location)
         if where in seen:
             place = f" '{entry.target}'" if entry.target else ""
             return (
-                f"[{index}]",
+                index,
                 f"writes to the same {entry.backend} target{place} as {_FIELD}[{seen[where]}]",
             )
         seen[where] = index
@@ -155,7 +151,6 @@ __all__ = [
     "PulumiStackEntry",
     "SecretsEntries",
     "backend_classes",
-    "backends_for",
     "duplicate",
     "entry_class",
 ]

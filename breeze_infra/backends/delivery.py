@@ -1,8 +1,7 @@
 """The Pulumi side of the backends: where each entry's ``write`` runs.
 
-Every backend's resources are children of one ``breeze:index:SecretsDelivery`` component, apart
-from the token's slots in ``pulumi stack`` and in policy checks; a stack whose only backend is its
-own outputs registers no component at all. Resource names derive from where each entry writes,
+Every backend's resources are children of one ``breeze:index:SecretsDelivery`` component per
+consumer; a consumer whose only backend is the stack's own outputs registers no component at all. Resource names derive from where each entry writes,
 never from the key, the token or the entry's position: a rotation updates the same resources,
 and reordering entries changes nothing.
 """
