@@ -427,7 +427,10 @@ def _read_json(source: str, label: str) -> Any:
 
 
 def _write(destination: str, text: str, *, private: bool) -> None:
-    """Write all or nothing: a temporary file beside the target, renamed over it when complete."""
+    """Write all or nothing: a temporary file beside the target, renamed over it when complete.
+
+    Devices and pipes are written in place: they hold nothing that a partial write could spoil.
+    """
     if destination == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -435,6 +438,11 @@ def _write(destination: str, text: str, *, private: bool) -> None:
     import tempfile
 
     target = Path(destination)
+    if target.exists() and not target.is_file():
+        # A device or a pipe (/dev/null, a FIFO): renaming over it would replace it with a file.
+        with target.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
     if not target.parent.is_dir():
         raise BadInput(f"{destination}: folder {target.parent} does not exist")
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")

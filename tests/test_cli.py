@@ -408,3 +408,19 @@ def test_files_that_are_not_utf8_are_named(cli: CliRun, tmp_path: Path, stacks_d
     (stacks_dir / "Pulumi.bin.yaml").write_bytes(b"config: \xff\n")
     (line,) = single_error_lines(cli("--stacks-dir", str(stacks_dir), "validate"))
     assert line.endswith("Pulumi.bin.yaml: is not UTF-8 text (byte 8)")
+
+
+def test_writing_to_a_pipe_keeps_the_pipe(cli: CliRun, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "manifest.pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    result = cli("manifest", "--stack", "dev", "-o", str(fifo))
+    reader.join(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(received[0])["environment"] == "dev"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
