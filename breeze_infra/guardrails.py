@@ -35,11 +35,15 @@ from pulumi_policy import deserialize as policy_deserialize
 from pulumi_policy import policy as policy_runtime
 from pulumi_policy.proxy import UnknownValueError
 
-from breeze_infra.policy import ACCOUNT_SCOPE, LEGACY_TOKEN, PREFIXED_TOKEN
+from breeze_infra.policy import (
+    ACCOUNT_SCOPE,
+    ACCOUNT_TOKEN,
+    LEGACY_TOKEN,
+    PREFIXED_TOKEN,
+    USER_TOKEN,
+)
 from breeze_infra.rotation import current_time
 
-ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
-USER_TOKEN = "cloudflare:index/apiToken:ApiToken"
 TOKEN_TYPES = frozenset({ACCOUNT_TOKEN, USER_TOKEN})
 
 WORKERS_AI_READ = "a92d2450e05d4e7bb7d0a64968f83d11"

@@ -15,6 +15,9 @@ from urllib.parse import quote
 Permission = Literal["read", "write"]
 
 ACCOUNT_SCOPE = "com.cloudflare.api.account"
+ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
+USER_TOKEN = "cloudflare:index/apiToken:ApiToken"
+"""Pulumi type tokens of the two token resources, as the engine, mocks and policies see them."""
 PERMISSION_GROUPS: Mapping[Permission, str] = {
     "read": "Workers AI Read",
     "write": "Workers AI Write",

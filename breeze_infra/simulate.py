@@ -26,9 +26,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE, STRUCTURED_KEYS
+from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
 
-ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
-USER_TOKEN = "cloudflare:index/apiToken:ApiToken"
 ACCOUNT_GROUPS = (
     "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
 )
