@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -110,7 +110,7 @@ def main() -> None:
     median = {stack: statistics.median(values) for stack, values in samples.items()}
     ratio = median["nine"] / median["alone"]
     print(
-        f"date: {datetime.now(timezone.utc):%Y-%m-%d}, machine: {platform.machine()}, "
+        f"date: {datetime.now(UTC):%Y-%m-%d}, machine: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} alternating rounds"
     )
     print("| breeze-infra synth | median wall time | min | max |")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def main() -> None:
             for size in sizes:
                 samples[size].append(run(stacks, f"c{size}"))
     print(
-        f"date: {datetime.now(timezone.utc):%Y-%m-%d}, machine: {platform.machine()}, "
+        f"date: {datetime.now(UTC):%Y-%m-%d}, machine: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} interleaved rounds"
     )
     print("| consumers | median synth wall time | peak RSS | permission-group look-ups |")

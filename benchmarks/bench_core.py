@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def lookups(models: int, permissions: list[str]) -> int:
         "models": [{"id": f"@cf/bench/model-{i}"} for i in range(models)],
         "token": {"permissions": permissions},
     }
-    return len(synthesize("bench", values, datetime.now(timezone.utc)).lookups)
+    return len(synthesize("bench", values, datetime.now(UTC)).lookups)
 
 
 def main() -> None:
@@ -73,7 +73,7 @@ def main() -> None:
     median = {name: statistics.median(values) for name, values in samples.items()}
 
     print(
-        f"date: {datetime.now(timezone.utc):%Y-%m-%d}, machine: {platform.machine()}, "
+        f"date: {datetime.now(UTC):%Y-%m-%d}, machine: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} interleaved rounds"
     )
     print("| command | median wall time |")

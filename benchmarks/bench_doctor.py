@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ def main() -> None:
     doctor = statistics.median(doctors)
     whole = statistics.median(doctor_cli)
     checks = 2 + len(MODELS)
-    print(f"date     {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"date     {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(
         f"machine  {cpu_model()}, {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}"

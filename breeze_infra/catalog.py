@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -172,7 +172,7 @@ def check_models(
 
     ``now`` is injected so a run replayed with BREEZE_NOW judges deprecations as it did then.
     """
-    today = now.astimezone(timezone.utc).date()
+    today = now.astimezone(UTC).date()
     findings: list[Finding] = []
     for index, spec in enumerate(models):
         model = catalog.get(spec.id)

@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -498,7 +498,7 @@ class CloudflareClient:
                     ),
                     timeout=max(remaining, 0.001),
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 failure = _TransportFailure(
                     f"no answer within the call's {settings.deadline:g} s deadline",
                     timeout=settings.deadline,
@@ -835,7 +835,7 @@ def _retry_after_note(retry_after: float | None) -> str:
 
 
 def _until_utc_midnight(now: datetime | None = None) -> str:
-    current = now or datetime.now(timezone.utc)
+    current = now or datetime.now(UTC)
     midnight = (current + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     minutes = max(0, int((midnight - current).total_seconds() // 60))
     return f"in {minutes // 60} h {minutes % 60:02d} min"
@@ -853,8 +853,8 @@ def _parse_retry_after(value: str | None) -> float | None:
         except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)

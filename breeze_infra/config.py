@@ -10,13 +10,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -26,9 +27,14 @@ from pydantic.alias_generators import to_camel
 
 from breeze_infra import backends
 from breeze_infra.fields import Matches
-from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
+from breeze_infra.messages import short
+
+if TYPE_CHECKING:
+    from breeze_infra.project import Install
 
 NAMESPACE = "breeze-infra"
+"""The default namespace: the project's name in this repository's Pulumi.yaml. A project
+created with another name reads its own (``load_settings(namespace=...)``)."""
 SECRET_VALUE_MESSAGE = (
     "is an encrypted (secure) value; breeze-infra settings are not secret, set it in plain text"
 )
@@ -71,24 +77,25 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
+        """One line per problem; a token pasted into the wrong key is not quoted back."""
         return [
-            f"{self.source}: {key}: {_masked(message)}" if key else f"{self.source}: {message}"
+            short(f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}", 400)
             for key, message in self.problems
         ]
 
 
-def _masked(message: str) -> str:
-    """Messages quote the value given; a Cloudflare token pasted into the wrong key is not quoted.
-
-    Cloudflare tokens are ``cfat_``/``cfut_``-prefixed or, in the older form, 40 characters.
-    """
-    hidden = "[value hidden: it looks like a Cloudflare token]"
-    return LEGACY_TOKEN.sub(hidden, PREFIXED_TOKEN.sub(hidden, message))
+class UncheckedConfig(ConfigError):
+    """Only keys that the stack's ESC environments may provide are missing: nothing is known to
+    be wrong, but the config could not be checked whole."""
 
 
 class _Settings(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, frozen=True, use_attribute_docstrings=False
+        extra="forbid",
+        alias_generator=to_camel,
+        frozen=True,
+        use_attribute_docstrings=False,
+        coerce_numbers_to_str=True,
     )
 
 
@@ -365,6 +372,20 @@ class StackConfig(_Settings):
             )
         return self
 
+    _project: str = PrivateAttr(NAMESPACE)
+
+    @model_validator(mode="after")
+    def _remember_project(self, info: ValidationInfo) -> StackConfig:
+        """The Pulumi project the stack belongs to: ``pulumi-stack://`` references name it."""
+        project = (info.context or {}).get("project")
+        if isinstance(project, str):
+            self._project = project
+        return self
+
+    @property
+    def project(self) -> str:
+        return self._project
+
     def credential_label(self, stack: str) -> str:
         return self.credential_name or f"Cloudflare Workers AI ({stack})"
 
@@ -459,17 +480,100 @@ STRUCTURED_KEYS = frozenset(
 """Keys whose value is an object or a list: Pulumi hands those to programs as JSON text."""
 
 
-def parse_config(raw: Mapping[str, Any], source: str, stack: str | None = None) -> StackConfig:
-    """Validate the namespace's keys (without the ``breeze-infra:`` prefix) or raise ConfigError.
+def parse_config(
+    raw: Mapping[str, Any],
+    source: str,
+    stack: str | None = None,
+    *,
+    namespace: str = NAMESPACE,
+    install: Install | None = None,
+) -> StackConfig:
+    """Validate the namespace's keys (without the ``<namespace>:`` prefix) or raise ConfigError.
 
     ``stack`` fills the ``{stack}`` and ``{consumer}`` placeholders of secrets entries and bounds
-    token names; without it placeholders stay as written.
+    token names; without it placeholders stay as written. ``install`` says which backend SDKs
+    Pulumi's install provides; without it, those importable here count.
     """
+    context = {"stack": stack, "project": namespace, "install": install}
     try:
-        return StackConfig.model_validate(dict(raw), context={"stack": stack})
+        return StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as exc:
-        errors = exc.errors()
-        raise ConfigError(source, [_problem(e) for e in errors if not _echo(e, errors)]) from None
+        raise ConfigError(source, _problems(exc, namespace)) from None
+
+
+def _problems(exc: ValidationError, namespace: str) -> list[tuple[str | None, str]]:
+    errors = exc.errors()
+    return [_problem(e, namespace) for e in errors if not _echo(e, errors)]
+
+
+PATH_HINT = "not a key; did you mean `pulumi config set --path '{key}' VALUE`?"
+
+
+def namespace_values(
+    settings: Mapping[str, str], namespace: str, secret: Collection[str] = ()
+) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
+    """The namespace's keys, prefix removed, from config as the engine hands it to a program
+    (``<ns>:<key>`` to text, objects and lists as JSON text), decoded; and the problems that
+    no model can report: secret values and keys written as paths."""
+    values: dict[str, str] = {}
+    problems: list[tuple[str | None, str]] = []
+    for full_key in sorted(settings):
+        ns, _, key = full_key.partition(":")
+        key = key.removeprefix("config:")
+        if ns != namespace:
+            continue
+        shown = f"{namespace}:{key}"
+        if full_key in secret:
+            problems.append((shown, SECRET_VALUE_MESSAGE))
+        elif re.search(r"[.\[]", key):
+            problems.append((shown, PATH_HINT.format(key=shown)))
+        else:
+            values[key] = settings[full_key]
+    return decode_pulumi_values(values), problems
+
+
+def load_settings(
+    settings: Mapping[str, str],
+    *,
+    namespace: str,
+    source: str,
+    stack: str,
+    secret: Collection[str] = (),
+    install: Install | None = None,
+    environments: Collection[str] = (),
+) -> StackConfig:
+    """The one reader of a stack's config, for ``pulumi up`` and the offline CLI alike.
+
+    ``environments`` are the ESC environments a stack file imports (offline only: the engine
+    resolves them): a required key the file lacks may come from one of them, and is reported
+    as unchecked (``UncheckedConfig``) rather than missing.
+    """
+    values, problems = namespace_values(settings, namespace, secret)
+    try:
+        config = parse_config(values, source, stack, namespace=namespace, install=install)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    if not problems:
+        return config
+    if environments:
+        missing = [p for p in problems if p[1] == MISSING and p[0] and "." not in p[0]]
+        if len(missing) == len(problems):
+            imports = ", ".join(f"'{e}'" for e in environments)
+            raise UncheckedConfig(
+                source,
+                [
+                    (
+                        key,
+                        f"not checked: may come from the ESC environment(s) {imports}; "
+                        "check the resolved config with `--config-json`",
+                    )
+                    for key, _ in missing
+                ],
+            )
+    raise ConfigError(source, problems)
+
+
+MISSING = "required key is missing"
 
 
 def _echo(error: Any, errors: list[Any]) -> bool:
@@ -493,32 +597,32 @@ _SELF_EXPLAINED = frozenset(
 """Error kinds whose message already says what was given."""
 
 
-def _problem(error: Any) -> tuple[str | None, str]:
+def _problem(error: Any, namespace: str) -> tuple[str | None, str]:
     loc: tuple[str | int, ...] = tuple(error["loc"])
     message: str = error["msg"]
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, _KeyedError):
         if not loc:
-            return f"{NAMESPACE}:{cause.key}", str(cause)
+            return f"{namespace}:{cause.key}", str(cause)
         separator = "" if cause.key.startswith("[") else "."
-        return key_path(loc) + separator + cause.key, str(cause)
+        return key_path(loc, namespace) + separator + cause.key, str(cause)
     kind = error["type"]
     if kind == "extra_forbidden":
         message = "unknown key (a typo?)"
     elif kind == "missing":
-        message = "required key is missing"
+        message = MISSING
     elif kind == "too_short":
         message = f"must list at least {error['ctx']['min_length']} item(s)"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     elif "input" in error and kind not in _SELF_EXPLAINED:
-        message = f"{message} (got {json.dumps(error['input'], default=str)})"
-    return key_path(loc), message
+        message = f"{message} (got {short(json.dumps(error['input'], default=str))})"
+    return key_path(loc, namespace), message
 
 
-def key_path(loc: tuple[str | int, ...]) -> str:
+def key_path(loc: tuple[str | int, ...], namespace: str = NAMESPACE) -> str:
     """('models', 2, 'id') -> 'breeze-infra:models[2].id', as a user would write it."""
-    text = NAMESPACE + ":"
+    text = namespace + ":"
     for index, part in enumerate(loc):
         if isinstance(part, int):
             text += f"[{part}]"

@@ -29,6 +29,7 @@ class Audience:
     token: TokenSettings
     models: tuple[ModelSpec, ...]
     secrets: tuple[Entry, ...]
+    project: str
 
     @property
     def token_resource(self) -> str:
@@ -41,9 +42,10 @@ class Audience:
     def reference(self, stack: str) -> str:
         """The manifest's apiKeyRef: where the primary entry keeps this consumer's key."""
         primary = self.secrets[0]
-        if self.name is not None and isinstance(primary, PulumiStackEntry):
-            return primary.reference(stack).removesuffix("/apiKey") + f"/apiKeys/{self.name}"
-        return primary.reference(stack)
+        if not isinstance(primary, PulumiStackEntry):
+            return primary.reference(stack)
+        own = primary.reference(stack, self.project)
+        return own if self.name is None else own.removesuffix("/apiKey") + f"/apiKeys/{self.name}"
 
 
 def audience_manifest(
@@ -63,7 +65,11 @@ def audience_manifest(
 def audiences(config: StackConfig) -> list[Audience]:
     """Active consumers in config order; revoked and removed ones get nothing."""
     if config.consumers is None:
-        return [Audience(None, config.token, tuple(config.models), tuple(config.secrets))]
+        return [
+            Audience(
+                None, config.token, tuple(config.models), tuple(config.secrets), config.project
+            )
+        ]
     by_id = {model.id: model for model in config.models}
     result = []
     for consumer in config.consumers:
@@ -88,6 +94,7 @@ def audiences(config: StackConfig) -> list[Audience]:
                 config.token.model_copy(update=overrides),
                 models,
                 tuple(consumer.secrets or config.secrets),
+                config.project,
             )
         )
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
@@ -174,7 +174,7 @@ def token_expiry(
         return ["expiresOn: a token must expire; set expiresOn"]
     if not isinstance(expires_on, str) or not _TIMESTAMP.fullmatch(expires_on):
         return [f"expiresOn: {expires_on!r} is not a time like 2026-01-01T00:00:00Z"]
-    moment = datetime.strptime(expires_on, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(expires_on, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     latest = now + timedelta(days=max_lifetime_days)
     if moment > latest:
         days = (moment - now) / timedelta(days=1)

@@ -119,7 +119,7 @@ def run_bounded(work: Callable[[], Awaitable[T]], timeout: float, what: str) -> 
 
     try:
         return asyncio.run(bounded())
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise CommandError(
             f"breeze-infra {what}: no complete answer from Cloudflare within the {timeout:g} s "
             "budget; check the network, or allow more with --timeout",

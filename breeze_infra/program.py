@@ -13,18 +13,11 @@ import pulumi
 
 from breeze_infra.backends.base import API_KEY, BASE_URL
 from breeze_infra.backends.delivery import deliver
-from breeze_infra.config import (
-    NAMESPACE,
-    SECRET_VALUE_MESSAGE,
-    ConfigError,
-    StackConfig,
-    config_warnings,
-    decode_pulumi_values,
-    parse_config,
-)
+from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_settings
 from breeze_infra.consumers import Audience, audience_manifest, audiences
 from breeze_infra.manifest import workers_ai_base_url
 from breeze_infra.policy import PermissionGroupError
+from breeze_infra.project import find_install
 from breeze_infra.rotation import ClockError, RotationPlan, current_time, plan_rotation, timestamp
 from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
 from breeze_infra.token import TokenSpec, WorkersAiToken, lookup_permission_group_ids
@@ -40,25 +33,21 @@ def config_source(stack: str) -> str:
 
 
 def load_config(stack: str) -> StackConfig:
-    """The namespace's keys as Pulumi hands them to the program, through the one shared validator.
+    """The config as the engine hands it to the program, through the reader the CLI uses.
 
     ``pulumi.Config`` can read a key but not list them; unknown keys must be seen to be rejected,
-    so the runtime's config map (which ``pulumi.Config`` reads too) is walked here.
+    so the runtime's config map (which ``pulumi.Config`` reads too) is walked here. The namespace
+    is the project's name, whatever Pulumi.yaml calls it.
     """
-    everything = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    prefix = f"{NAMESPACE}:"
-    values = {
-        key.removeprefix(prefix): value
-        for key, value in everything.items()
-        if key.startswith(prefix)
-    }
-    secret = sorted(key for key in values if pulumi.runtime.is_config_secret(prefix + key))
-    if secret:
-        raise ConfigError(
-            config_source(stack),
-            [(prefix + key, SECRET_VALUE_MESSAGE) for key in secret],
-        )
-    return parse_config(decode_pulumi_values(values), config_source(stack), stack)
+    settings = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    return load_settings(
+        settings,
+        namespace=pulumi.get_project(),
+        source=config_source(stack),
+        stack=stack,
+        secret={key for key in settings if pulumi.runtime.is_config_secret(key)},
+        install=find_install(),
+    )
 
 
 def build(now: datetime | None = None) -> dict[str, Any]:

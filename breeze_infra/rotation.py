@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOW_VARIABLE = "BREEZE_NOW"
 
 SlotName = Literal["a", "b"]
@@ -68,7 +68,7 @@ def plan_rotation(now: datetime, rotation_days: int) -> RotationPlan:
 
 def timestamp(moment: datetime) -> str:
     """Cloudflare's token time format: ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -81,13 +81,13 @@ def parse_time(text: str) -> datetime:
         raise ClockError(
             f"{NOW_VARIABLE}={text!r} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
         )
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def current_time() -> datetime:
     """The clock every run uses: BREEZE_NOW when set (tests, replays, CI dry runs), else the system."""
     text = os.environ.get(NOW_VARIABLE)
-    return parse_time(text) if text else datetime.now(timezone.utc)
+    return parse_time(text) if text else datetime.now(UTC)
 
 
 def token_name(stack: str, slot: Slot, generation: int, consumer: str | None = None) -> str:

@@ -25,8 +25,9 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
-from breeze_infra.config import NAMESPACE, STRUCTURED_KEYS
+from breeze_infra.config import NAMESPACE
 from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
+from breeze_infra.stacks import settings_of
 
 ACCOUNT_GROUPS = (
     "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
@@ -305,14 +306,9 @@ class SynthResult:
         return {k: SECRET if k in self.secret_outputs else v for k, v in self.outputs.items()}
 
 
-def pulumi_config_values(values: Mapping[str, Any]) -> dict[str, str]:
+def pulumi_config_values(values: Mapping[str, Any], project: str = NAMESPACE) -> dict[str, str]:
     """A stack file's values as Pulumi hands them to a program: JSON text for objects and lists."""
-    return {
-        f"{NAMESPACE}:{key}": value
-        if isinstance(value, str) and key not in STRUCTURED_KEYS
-        else json.dumps(value)
-        for key, value in values.items()
-    }
+    return settings_of(values, project)
 
 
 def synthesize(
@@ -321,8 +317,10 @@ def synthesize(
     now: datetime,
     fake: FakeCloudflare | None = None,
     secret_keys: Sequence[str] = (),
+    project: str = NAMESPACE,
 ) -> SynthResult:
-    """Run the real program for ``stack`` against the fake Cloudflare, on a fresh event loop."""
+    """Run the real program for ``stack`` of ``project`` against the fake Cloudflare, on a fresh
+    event loop."""
     from breeze_infra.program import build
 
     fake = fake or FakeCloudflare()
@@ -347,14 +345,14 @@ def synthesize(
         pulumi.runtime.reset_options()
         pulumi.runtime.set_mocks(
             fake,
-            project="breeze-infra",
+            project=project,
             stack=stack,
             preview=False,
             monitor=monitor,
             logger=engine_log.logger,
         )
         pulumi.runtime.set_all_config(
-            pulumi_config_values(values), [f"{NAMESPACE}:{key}" for key in secret_keys]
+            pulumi_config_values(values, project), [f"{project}:{key}" for key in secret_keys]
         )
         loop.run_until_complete(run_pulumi_func(program))
     finally:

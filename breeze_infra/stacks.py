@@ -1,61 +1,60 @@
-"""Stack files on disk: where they are and what their ``breeze-infra:`` keys say.
+"""Stack files on disk, turned into exactly what the engine hands the program.
 
-This is the offline half of config loading: the CLI reads ``Pulumi.<stack>.yaml`` directly, with
-no Pulumi CLI and no secrets, the way Pulumi itself would hand the values to the program.
+``pulumi up`` does not give a program the YAML: it gives a map of ``<namespace>:<key>`` to text,
+objects and lists as JSON, scalars as the text of their typed value, project defaults filled in,
+secure values decrypted and marked secret. ``read_stack_file`` builds that same map offline, and
+``config.load_settings`` reads it for both the CLI and the program, so they cannot disagree.
 """
 
 from __future__ import annotations
 
-import os
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from breeze_infra import project as projects
+from breeze_infra.config import ConfigError, StackConfig, load_settings
+from breeze_infra.messages import short
+from breeze_infra.project import Project, ProjectError, display_path
 
-from breeze_infra.config import (
-    NAMESPACE,
-    SECRET_VALUE_MESSAGE,
-    ConfigError,
-    StackConfig,
-    parse_config,
-)
-
-# BaseLoader keeps every scalar as the text that was written, as Pulumi does: an all-digit account
-# id keeps its leading zeros and 'yes' stays a string. Pydantic then converts where a number is due.
-_Loader: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-
-
-def display_path(path: Path) -> str:
-    """Paths in messages are relative to the working directory when they can be."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+__all__ = [
+    "StackFile",
+    "default_stacks_dir",
+    "display_path",
+    "engine_text",
+    "list_stacks",
+    "load_stack",
+    "read_namespace",
+    "read_stack_file",
+    "split_key",
+    "stack_file",
+    "stack_name",
+]
 
 
-def find_project_file(start: Path | None = None) -> Path | None:
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "Pulumi.yaml"
-        if candidate.is_file():
-            return candidate
-    return None
+@dataclass(frozen=True)
+class StackFile:
+    """One stack's config as the engine would pass it to the program."""
+
+    source: str
+    stack: str
+    namespace: str
+    settings: dict[str, str]
+    """Every config key of the stack (all namespaces), full key to text."""
+    secret: frozenset[str]
+    environments: tuple[str, ...]
+    """ESC environments the file imports: keys the file lacks may come from them."""
 
 
 def default_stacks_dir(start: Path | None = None) -> Path:
     """The ``stackConfigDir`` of the nearest Pulumi.yaml, as ``pulumi`` itself would pick it."""
-    project = find_project_file(start)
-    if project is None:
-        return (start or Path.cwd()) / "stacks"
     try:
-        text = project.read_text(encoding="utf-8")
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 (BaseLoader builds no objects)
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            display_path(project), [(None, f"not valid YAML ({_mark(exc)})")]
-        ) from None
-    configured = document.get("stackConfigDir") if isinstance(document, dict) else None
-    return project.parent / (configured if isinstance(configured, str) else ".")
+        return projects.find_project(start).stacks_dir
+    except ProjectError as exc:
+        raise ConfigError(exc.source, [(None, exc.message)]) from None
 
 
 def stack_file(stacks_dir: Path, stack: str) -> Path:
@@ -66,21 +65,56 @@ def list_stacks(stacks_dir: Path) -> list[str]:
     return sorted(stack_name(path) for path in stacks_dir.glob("Pulumi.*.yaml"))
 
 
-def read_namespace(path: Path) -> dict[str, Any]:
-    """The ``breeze-infra:`` keys of a stack file, prefix removed, values as Pulumi would pass them."""
+def stack_name(path: Path) -> str:
+    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+
+
+def split_key(full_key: str) -> tuple[str, str] | None:
+    """``ns:name`` or the old ``ns:config:name``, as Pulumi parses keys; None when it can't."""
+    parts = full_key.split(":")
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    if len(parts) == 3 and parts[1] == "config":
+        return parts[0], parts[2]
+    return None
+
+
+def engine_text(value: Any) -> str:
+    """A config value as the engine passes it: text as is, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
+def _has_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        if set(value) == {"secure"} and isinstance(value["secure"], str):
+            return True
+        return any(_has_secure(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(item) for item in value)
+    return False
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return True
+
+
+def read_stack_file(path: Path, project: Project | None = None) -> StackFile:
+    """The engine's view of ``Pulumi.<stack>.yaml``; a file Pulumi would refuse is refused."""
+    project = project or projects.find_project(path.parent)
     source = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(source, [(None, "no such stack file")]) from None
-    except OSError as exc:
-        raise ConfigError(source, [(None, f"cannot be read ({exc.strerror})")]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(source, [(None, f"is not UTF-8 text (byte {exc.start})")]) from None
-    try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 (BaseLoader builds no objects)
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, [(None, f"not valid YAML ({_mark(exc)})")]) from None
+        document = projects.read_yaml_file(path, source)
+    except ProjectError as exc:
+        message = exc.message.replace("no such file", "no such stack file")
+        raise ConfigError(source, [(None, message)]) from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -88,35 +122,117 @@ def read_namespace(path: Path) -> dict[str, Any]:
     config = document.get("config") or {}
     if not isinstance(config, dict):
         raise ConfigError(source, [("config", "expected a mapping of keys to values")])
-    values: dict[str, Any] = {}
+    settings: dict[str, str] = {}
+    secret: set[str] = set()
     problems: list[tuple[str | None, str]] = []
-    for full_key, value in config.items():
-        namespace, _, key = str(full_key).rpartition(":")
-        if namespace not in ("", NAMESPACE):
-            continue
-        if isinstance(value, dict) and set(value) == {"secure"}:
+    for raw_key, value in config.items():
+        parsed = split_key(raw_key)
+        if parsed is None:
             problems.append(
                 (
-                    f"{NAMESPACE}:{key}",
-                    SECRET_VALUE_MESSAGE,
+                    f"config: {_quoted(raw_key)}",
+                    "Pulumi cannot read this key; keys are <namespace>:<name>, "
+                    f"e.g. {project.name}:accountId",
                 )
             )
             continue
-        values[key] = value
+        key = f"{parsed[0]}:{parsed[1]}"
+        if not _finite(value):
+            problems.append((key, "holds a number that is not finite (.inf or .nan)"))
+            continue
+        if _has_secure(value):
+            secret.add(key)
+        settings[key] = engine_text(value)
+    for key, value in project.defaults.items():
+        settings.setdefault(f"{project.name}:{key}", engine_text(value))
     if problems:
         raise ConfigError(source, problems)
+    return StackFile(
+        source=source,
+        stack=stack_name(path),
+        namespace=project.name,
+        settings=settings,
+        secret=frozenset(secret),
+        environments=_environments(document.get("environment")),
+    )
+
+
+def _environments(value: Any) -> tuple[str, ...]:
+    if isinstance(value, dict):
+        value = value.get("imports")
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    if isinstance(value, str):
+        return (value,)
+    return ()
+
+
+def _quoted(text: str) -> str:
+    return f"'{short(text)}'"
+
+
+def load_stack(path: Path, project: Project | None = None) -> StackConfig:
+    """The stack file's config, validated as ``pulumi up`` would validate it."""
+    from breeze_infra.project import find_install
+
+    file = read_stack_file(path, project)
+    return load_settings(
+        file.settings,
+        namespace=file.namespace,
+        source=file.source,
+        stack=file.stack,
+        secret=file.secret,
+        install=find_install(path.parent),
+        environments=file.environments,
+    )
+
+
+def read_namespace(path: Path, project: Project | None = None) -> dict[str, Any]:
+    """The namespace's values of a stack file, prefix removed, decoded as the program decodes them
+    (for the simulation and tests; ``load_stack`` is the validating reader)."""
+    from breeze_infra.config import namespace_values
+
+    file = read_stack_file(path, project)
+    values, problems = namespace_values(file.settings, file.namespace, file.secret)
+    if problems:
+        raise ConfigError(file.source, problems)
     return values
 
 
-def stack_name(path: Path) -> str:
-    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+def settings_of(values: Mapping[str, Any], namespace: str) -> dict[str, str]:
+    """Decoded values back to the engine's map (what ``synth`` and the mocks hand the program)."""
+    return {f"{namespace}:{key}": engine_text(value) for key, value in values.items()}
 
 
-def load_stack(path: Path) -> StackConfig:
-    return parse_config(read_namespace(path), display_path(path), stack_name(path))
+def load_resolved(document: Any, source: str, stack: str, stacks_dir: Path) -> StackConfig:
+    """The config ``pulumi config --json --stack S`` printed (``{key: {value, objectValue,
+    secret}}``), validated like the stack file; a secret shown as hidden is still a secret."""
+    from breeze_infra.project import find_install
 
-
-def _mark(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "syntax error"
-    return f"{problem} at line {mark.line + 1}" if mark is not None else str(problem)
+    if not isinstance(document, dict):
+        raise ConfigError(
+            source, [(None, "expected the JSON object `pulumi config --json` prints")]
+        )
+    settings: dict[str, str] = {}
+    secret: set[str] = set()
+    for key, entry in document.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(source, [(str(key), "expected {value, objectValue, secret}")])
+        if entry.get("secret"):
+            secret.add(key)
+        value = entry.get("value")
+        if isinstance(value, str):
+            settings[key] = value
+        elif "objectValue" in entry:
+            settings[key] = engine_text(entry["objectValue"])
+        elif key in secret:
+            settings[key] = ""
+    project = projects.find_project(stacks_dir)
+    return load_settings(
+        settings,
+        namespace=project.name,
+        source=source,
+        stack=stack,
+        secret=secret,
+        install=find_install(stacks_dir),
+    )

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
 EXAMPLE_STACKS = ("dev", "staging", "prod")
 ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 def example_values(stack: str) -> dict[str, Any]:
@@ -37,6 +37,16 @@ def minimal_values(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+@pytest.fixture(autouse=True)
+def _backends_judged_by_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite's environment has every backend SDK (the dev group) while this repository's own
+    Pulumi install (the empty ``backends`` group) has none: in-process runs judge a backend by
+    what is importable, as another team's program using breeze_infra would. The install rule
+    itself is specified in tests/test_install.py, in project folders of its own."""
+    monkeypatch.setattr("breeze_infra.program.find_install", lambda *_: None)
+    monkeypatch.setattr("breeze_infra.project.find_install", lambda *_: None)
 
 
 @pytest.fixture

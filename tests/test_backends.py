@@ -265,9 +265,11 @@ def test_a_rotation_updates_the_same_resources_in_place(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", sorted(set(CASES) - {"pulumi-stack"}))
-def test_a_missing_extra_names_the_install_command(
+def test_an_sdk_missing_outside_a_project_names_the_pip_command(
     backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Without a pyproject.toml around (breeze_infra used by another program), what is
+    importable counts; tests/test_install.py specifies the rule inside a uv project."""
     entry = backend_classes()[backend]
     monkeypatch.setattr(base, "find_spec", lambda name: None if name == entry.package else 1)
     with pytest.raises(ConfigError) as caught:
@@ -275,8 +277,8 @@ def test_a_missing_extra_names_the_install_command(
             minimal_values(secrets=[CASES["pulumi-stack"].entry, CASES[backend].entry]), "x"
         )
     assert caught.value.lines() == [
-        f"x: breeze-infra:secrets[1].backend: backend '{backend}' needs {entry.distribution}: "
-        f"pip install 'breeze-infra[{entry.extra}]'"
+        f"x: breeze-infra:secrets[1].backend: backend '{backend}' needs {entry.distribution}, "
+        f"which is not installed: run `pip install '{entry.requirement}'`"
     ]
 
 
@@ -404,7 +406,7 @@ def stack_yaml(values: dict[str, Any]) -> str:
 def test_synth_shows_every_backend_and_never_the_key(cli: CliRun, stacks_dir: Path) -> None:
     values = minimal_values(token=WEEK, secrets=ALL_NINE)
     write_stack(stacks_dir, "prod", stack_yaml(values))
-    done = cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "prod")
+    done = cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "prod", cwd=stacks_dir.parent)
     assert done.returncode == 0, done.stderr
     expected = synthesize("prod", values, NOW)
     assert all(t in done.stdout for case in CASES.values() for t in case.resources)
@@ -421,11 +423,12 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2]
 
 
 @pytest.mark.parametrize("backend", ["pulumi-stack", "vault"])
-def test_a_provider_sdk_is_imported_only_when_a_stack_uses_it(backend: str) -> None:
+def test_a_provider_sdk_is_imported_only_when_a_stack_uses_it(backend: str, tmp_path: Path) -> None:
     sdks = {entry.package for entry in backend_classes().values() if entry.package}
     values = minimal_values(secrets=[CASES[backend].entry])
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(values), ",".join(sorted(sdks))],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from tests.conftest import ROOT
 from tests.emulator import CloudflareEmulator, Fault, Model, TokenInfo, default_catalog
 from tests.online_cli import BOOTSTRAP, CHAT, WRONG_ACCOUNT, OnlineCli
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 SUMMARISER = "@cf/facebook/bart-large-cnn"
 EMBEDDER = "@cf/baai/bge-large-en-v1.5"
 DEPRECATED = "@cf/meta/llama-2-7b-chat-int8"
@@ -140,7 +140,7 @@ def test_an_unknown_model_is_an_error_that_suggests_the_likely_id() -> None:
 
 
 def test_a_past_deprecation_date_warns_relative_to_the_injected_clock() -> None:
-    before = datetime(2025, 9, 30, 23, 0, tzinfo=timezone.utc)
+    before = datetime(2025, 9, 30, 23, 0, tzinfo=UTC)
     assert check_models(specs(DEPRECATED), catalog(), before) == ()
     (finding,) = check_models(specs(DEPRECATED), catalog(), NOW)
     assert finding.severity == "warning"

@@ -122,7 +122,7 @@ def test_defaults_are_a_read_only_account_token_rotated_monthly() -> None:
         (
             minimal_values(credentialName="x" * 101),
             "stacks/Pulumi.test.yaml: breeze-infra:credentialName: String should have at most 100 "
-            f'characters (got "{"x" * 101}")',
+            f'characters (got "{"x" * 78}…)',
         ),
     ],
 )
@@ -185,7 +185,7 @@ def test_stack_files_keep_values_as_written(stacks_dir: Path) -> None:
         stacks_dir,
         "digits",
         """config:
-  breeze-infra:accountId: 01234567890123456789012345678901
+  breeze-infra:accountId: "01234567890123456789012345678901"
   breeze-infra:models:
     - id: "@cf/a/b"
       contextLength: 4096
@@ -199,11 +199,35 @@ def test_stack_files_keep_values_as_written(stacks_dir: Path) -> None:
     assert config.models[0].context_length == 4096
 
 
-def test_keys_without_namespace_belong_to_the_project(stacks_dir: Path) -> None:
+def test_an_unquoted_all_digit_account_id_is_read_as_the_engine_reads_it(
+    stacks_dir: Path,
+) -> None:
+    """Pulumi's YAML reader makes a number of 32 digits, and hands the program its float text."""
+    path = write_stack(
+        stacks_dir,
+        "digits",
+        "config:\n  breeze-infra:accountId: 01234567890123456789012345678901\n"
+        "  breeze-infra:models: [{id: '@cf/a/b'}]\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_stack(path)
+    assert "'1.2345678901234568e+30' is not a Cloudflare account id" in str(caught.value)
+
+
+def test_keys_without_a_namespace_are_refused_as_pulumi_refuses_the_file(
+    stacks_dir: Path,
+) -> None:
     path = write_stack(
         stacks_dir, "bare", f"config:\n  accountId: {ACCOUNT_ID}\n  models: [{{id: '@cf/a/b'}}]\n"
     )
-    assert load_stack(path).account_id == ACCOUNT_ID
+    with pytest.raises(ConfigError) as caught:
+        load_stack(path)
+    assert [line.split(": ", 1)[1] for line in caught.value.lines()] == [
+        "config: 'accountId': Pulumi cannot read this key; keys are <namespace>:<name>, "
+        "e.g. breeze-infra:accountId",
+        "config: 'models': Pulumi cannot read this key; keys are <namespace>:<name>, "
+        "e.g. breeze-infra:accountId",
+    ]
 
 
 @pytest.mark.parametrize(

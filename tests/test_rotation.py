@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,7 +17,7 @@ from breeze_infra.rotation import (
     token_name,
 )
 
-UTC = timezone.utc
+UTC = UTC
 DAY = timedelta(days=1)
 
 

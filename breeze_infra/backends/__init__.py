@@ -13,7 +13,14 @@ import importlib
 from collections.abc import Sequence
 from typing import Annotated, Any, Union
 
-from pydantic import Field, GetJsonSchemaHandler, TypeAdapter, ValidationError, WrapValidator
+from pydantic import (
+    Field,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    WrapValidator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from breeze_infra.backends.base import Delivery, Entry
@@ -48,7 +55,7 @@ def backend_classes() -> dict[str, type[Entry]]:
     return {name: entry_class(name) for name in NAMES}
 
 
-def _validate_entries(value: Any, handler: Any) -> Any:
+def _validate_entries(value: Any, handler: Any, info: ValidationInfo) -> Any:
     """Dispatch each entry to its backend's model by its ``backend`` tag, as a discriminated union
     would, with errors located as the user wrote them (``secrets[1].mount``)."""
     if not isinstance(value, list | tuple):
@@ -88,7 +95,9 @@ def _validate_entries(value: Any, handler: Any) -> Any:
             )
         else:
             try:
-                entries.append(entry_class(raw["backend"]).model_validate(raw))
+                entries.append(
+                    entry_class(raw["backend"]).model_validate(raw, context=info.context)
+                )
             except ValidationError as exc:
                 for error in exc.errors():
                     context = {

@@ -28,7 +28,7 @@ class AwsSecretsManagerEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_aws"
     distribution: ClassVar[str] = "pulumi-aws"
-    extra: ClassVar[str] = "aws"
+    requirement: ClassVar[str] = "pulumi-aws>=7.51,<8"
     identity: ClassVar[tuple[str, ...]] = ("region", "name")
 
     backend: Literal["aws-secrets-manager"]

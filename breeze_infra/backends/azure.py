@@ -36,7 +36,7 @@ class AzureKeyVaultEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_azure_native"
     distribution: ClassVar[str] = "pulumi-azure-native"
-    extra: ClassVar[str] = "azure"
+    requirement: ClassVar[str] = "pulumi-azure-native>=3.29,<4"
     identity: ClassVar[tuple[str, ...]] = ("vault_name", "secret_name")
 
     backend: Literal["azure-key-vault"]

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import (
     BaseModel,
     ConfigDict,
+    ValidationInfo,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
 
 if TYPE_CHECKING:
     import pulumi
+
+    from breeze_infra.project import Install
 
 API_KEY = "apiKey"
 BASE_URL = "baseUrl"
@@ -44,12 +47,15 @@ class Delivery:
 class Entry(BaseModel):
     """One item of ``breeze-infra:secrets``."""
 
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, frozen=True, coerce_numbers_to_str=True
+    )
 
     package: ClassVar[str | None] = None
-    """The provider SDK's import name; its presence means the extra is installed."""
+    """The provider SDK's import name."""
     distribution: ClassVar[str] = ""
-    extra: ClassVar[str] = ""
+    requirement: ClassVar[str] = ""
+    """The SDK with the versions the tests ran against, as ``uv add`` takes it."""
     registers: ClassVar[bool] = True
     """Whether ``write`` registers resources (every backend but the stack's own outputs)."""
     identity: ClassVar[tuple[str, ...]] = ()
@@ -59,11 +65,22 @@ class Entry(BaseModel):
 
     @field_validator("backend")
     @classmethod
-    def _installed(cls, value: str) -> str:
-        if cls.package and find_spec(cls.package) is None:
+    def _installed(cls, value: str, info: ValidationInfo) -> str:
+        """Pulumi's install is a plain ``uv sync``: an SDK it would not install fails the deploy,
+        so it fails validation first, with the one command that fixes it."""
+        if not cls.package:
+            return value
+        install: Install | None = (info.context or {}).get("install")
+        if install is not None:
+            if not install.provides(cls.distribution):
+                raise ValueError(
+                    f"backend '{value}' needs {cls.distribution}, which `uv sync` does not "
+                    f"install here: run `uv add --group backends '{cls.requirement}'`"
+                )
+        elif find_spec(cls.package) is None:
             raise ValueError(
-                f"backend '{value}' needs {cls.distribution}: "
-                f"pip install 'breeze-infra[{cls.extra}]'"
+                f"backend '{value}' needs {cls.distribution}, which is not installed: "
+                f"run `pip install '{cls.requirement}'`"
             )
         return value
 

@@ -41,7 +41,7 @@ class EscEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_pulumiservice"
     distribution: ClassVar[str] = "pulumi-pulumiservice"
-    extra: ClassVar[str] = "esc"
+    requirement: ClassVar[str] = "pulumi-pulumiservice>=1.5,<2"
     identity: ClassVar[tuple[str, ...]] = ("organization", "project", "environment")
 
     backend: Literal["esc"]

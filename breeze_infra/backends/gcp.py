@@ -37,7 +37,7 @@ class GcpSecretManagerEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_gcp"
     distribution: ClassVar[str] = "pulumi-gcp"
-    extra: ClassVar[str] = "gcp"
+    requirement: ClassVar[str] = "pulumi-gcp>=10.2,<11"
     identity: ClassVar[tuple[str, ...]] = ("project", "secret_id")
 
     backend: Literal["gcp-secret-manager"]

@@ -41,7 +41,7 @@ class GitHubActionsEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_github"
     distribution: ClassVar[str] = "pulumi-github"
-    extra: ClassVar[str] = "github"
+    requirement: ClassVar[str] = "pulumi-github>=6.15,<7"
     identity: ClassVar[tuple[str, ...]] = ("repository", "environment")
 
     backend: Literal["github-actions"]

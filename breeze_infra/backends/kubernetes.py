@@ -28,7 +28,7 @@ class KubernetesEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_kubernetes"
     distribution: ClassVar[str] = "pulumi-kubernetes"
-    extra: ClassVar[str] = "kubernetes"
+    requirement: ClassVar[str] = "pulumi-kubernetes>=4.34,<5"
     identity: ClassVar[tuple[str, ...]] = ("namespace", "name")
 
     backend: Literal["kubernetes"]

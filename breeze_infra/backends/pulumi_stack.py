@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 
 PROJECT = "breeze-infra"
+"""The project's name when none is given (this repository's Pulumi.yaml)."""
 
 
 class PulumiStackEntry(Entry):
@@ -19,8 +20,8 @@ class PulumiStackEntry(Entry):
 
     backend: Literal["pulumi-stack"] = "pulumi-stack"
 
-    def reference(self, stack: str) -> str:
-        return f"pulumi-stack://{PROJECT}/{stack}/outputs/{API_KEY}"
+    def reference(self, stack: str, project: str = PROJECT) -> str:
+        return f"pulumi-stack://{project}/{stack}/outputs/{API_KEY}"
 
     def write(self, delivery: Delivery) -> dict[str, Any]:
         return {BASE_URL: delivery.base_url, API_KEY: delivery.api_key}

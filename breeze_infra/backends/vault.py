@@ -27,7 +27,7 @@ class VaultEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_vault"
     distribution: ClassVar[str] = "pulumi-vault"
-    extra: ClassVar[str] = "vault"
+    requirement: ClassVar[str] = "pulumi-vault>=7.14,<8"
     identity: ClassVar[tuple[str, ...]] = ("namespace", "mount", "path")
 
     backend: Literal["vault"]

@@ -1,0 +1,188 @@
+"""The Pulumi project around a stack: its name, its stack folder, its project-level config, and
+what Pulumi's own install (a plain ``uv sync``) puts in its virtualenv.
+
+The project's name is the config namespace and part of ``pulumi-stack://`` references, so a
+project created with ``pulumi new --name acme-ai`` reads ``acme-ai:`` keys; nothing assumes
+``breeze-infra``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from breeze_infra import yamlfile
+
+DEFAULT_NAME = "breeze-infra"
+"""The project's name when no Pulumi.yaml is found (tests, a library user's own program)."""
+
+
+class ProjectError(ValueError):
+    """Pulumi.yaml or pyproject.toml cannot be read; ``source`` names the file."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+def display_path(path: Path) -> str:
+    """Paths in messages are relative to the working directory when they can be."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Project:
+    """What Pulumi.yaml says about config: the namespace, where stack files are, defaults."""
+
+    root: Path
+    name: str = DEFAULT_NAME
+    stack_config_dir: str = "."
+    defaults: dict[str, Any] = field(default_factory=dict)
+    """Project-level ``config:`` values of this project's namespace, key without the prefix:
+    the engine applies them to every stack that does not set the key."""
+
+    @property
+    def stacks_dir(self) -> Path:
+        return self.root / self.stack_config_dir
+
+
+def find_project_file(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "Pulumi.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_project(start: Path | None = None) -> Project:
+    """The nearest Pulumi.yaml's project, as ``pulumi`` itself would find it from ``start``."""
+    path = find_project_file(start)
+    if path is None:
+        return Project(root=(start or Path.cwd()).resolve(), stack_config_dir="stacks")
+    return _read_project(path)
+
+
+@cache
+def _read_project(path: Path) -> Project:
+    source = display_path(path)
+    document = read_yaml_file(path, source)
+    if not isinstance(document, dict):
+        raise ProjectError(source, "expected a mapping with a 'name' key")
+    name = document.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProjectError(source, "name: required, the project's name")
+    configured = document.get("stackConfigDir")
+    return Project(
+        root=path.parent,
+        name=name,
+        stack_config_dir=configured if isinstance(configured, str) else ".",
+        defaults=_project_defaults(document.get("config"), name, source),
+    )
+
+
+def read_yaml_file(path: Path, source: str) -> Any:
+    """One YAML file read as the engine reads it; every failure is one line naming the file."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(yamlfile.MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ProjectError(source, "no such file") from None
+    except OSError as exc:
+        raise ProjectError(source, f"cannot be read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(source, f"is not UTF-8 text (byte {exc.start})") from None
+    try:
+        return yamlfile.load(text)
+    except yamlfile.YamlError as exc:
+        raise ProjectError(source, str(exc)) from None
+
+
+def _project_defaults(config: Any, name: str, source: str) -> dict[str, Any]:
+    """Project ``config:`` entries for this namespace: ``key: value``, or ``{default: ...}``,
+    or ``{value: ...}``; an unqualified key belongs to the project."""
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ProjectError(source, "config: expected a mapping of keys to values")
+    defaults: dict[str, Any] = {}
+    for full_key, spec in config.items():
+        namespace, _, key = full_key.rpartition(":")
+        if namespace not in ("", name):
+            continue
+        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
+            defaults[key] = spec.get("value", spec.get("default"))
+        elif not isinstance(spec, dict):
+            defaults[key] = spec
+    return defaults
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class Install:
+    """Distributions a plain ``uv sync`` installs: ``[project] dependencies`` and every
+    dependency group that ``[tool.uv] default-groups`` names (uv's default: ``dev``)."""
+
+    pyproject: str
+    distributions: frozenset[str]
+    groups: tuple[str, ...]
+
+    def provides(self, distribution: str) -> bool:
+        return canonical(distribution) in self.distributions
+
+
+def canonical(name: str) -> str:
+    """PEP 503: ``Pulumi_Vault`` and ``pulumi-vault`` are one distribution."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def find_install(start: Path | None = None) -> Install | None:
+    """What Pulumi's install provides for the project around ``start``; None when the project
+    has no pyproject.toml (breeze_infra used as a library by another program)."""
+    project_file = find_project_file(start)
+    if project_file is None:
+        return None
+    pyproject = project_file.parent / "pyproject.toml"
+    return _read_install(pyproject) if pyproject.is_file() else None
+
+
+@cache
+def _read_install(path: Path) -> Install:
+    source = display_path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProjectError(source, f"cannot be read ({exc})") from None
+    groups_table = document.get("dependency-groups", {})
+    uv = document.get("tool", {}).get("uv", {})
+    default_groups = uv.get("default-groups", ["dev"])
+    if default_groups == "all":
+        default_groups = list(groups_table)
+    requirements = list(document.get("project", {}).get("dependencies", []))
+    seen: set[str] = set()
+    pending = list(default_groups)
+    while pending:
+        group = pending.pop()
+        if group in seen:
+            continue
+        seen.add(group)
+        for item in groups_table.get(group, []):
+            if isinstance(item, dict) and "include-group" in item:
+                pending.append(item["include-group"])
+            elif isinstance(item, str):
+                requirements.append(item)
+    names = {canonical(m.group(0)) for r in requirements if (m := _NAME.match(r.strip()))}
+    return Install(source, frozenset(names), tuple(default_groups))
