@@ -318,9 +318,11 @@ def synthesize(
     fake: FakeCloudflare | None = None,
     secret_keys: Sequence[str] = (),
     project: str = NAMESPACE,
+    settings: Mapping[str, str] | None = None,
 ) -> SynthResult:
     """Run the real program for ``stack`` of ``project`` against the fake Cloudflare, on a fresh
-    event loop."""
+    event loop. ``settings``, when given, is the engine's config map itself (full keys to text)
+    and replaces ``values``."""
     from breeze_infra.program import build
 
     fake = fake or FakeCloudflare()
@@ -352,7 +354,8 @@ def synthesize(
             logger=engine_log.logger,
         )
         pulumi.runtime.set_all_config(
-            pulumi_config_values(values, project), [f"{project}:{key}" for key in secret_keys]
+            dict(settings) if settings is not None else pulumi_config_values(values, project),
+            [key if settings is not None else f"{project}:{key}" for key in secret_keys],
         )
         loop.run_until_complete(run_pulumi_func(program))
     finally:

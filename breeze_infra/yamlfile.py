@@ -62,8 +62,13 @@ class _GoLoader(yaml.SafeLoader):
                     f"{key_node.start_mark.line + 1})"
                 )
             seen[key] = key_node.start_mark.line + 1
-        mapping = super().construct_mapping(node, deep=deep)
-        return {_key_text(key): value for key, value in mapping.items()}
+        self.flatten_mapping(node)  # merged pairs first, so the explicit ones override them
+        return {
+            _key_text(self.construct_object(key_node, deep=True)): self.construct_object(
+                value_node, deep=deep
+            )
+            for key_node, value_node in node.value
+        }
 
 
 _GoLoader.yaml_implicit_resolvers = {}
@@ -90,13 +95,6 @@ def _construct_null(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> None:
 
 _GoLoader.add_constructor(_GO_NUMBER_TAG, _construct_go_number)
 _GoLoader.add_constructor("tag:yaml.org,2002:null", _construct_null)
-
-
-def _construct_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    return str(loader.construct_scalar(node))
-
-
-_GoLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
 def go_scalar(text: str) -> Any:
