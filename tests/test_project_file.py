@@ -13,7 +13,7 @@ import yaml
 
 from tests.conftest import ROOT
 
-SCHEMA = ROOT.parent / "shared" / "schemas" / "pulumi-project.schema.json"
+SCHEMA = ROOT / "tests" / "data" / "pulumi-project.schema.json"
 
 
 def project() -> dict[str, object]:
@@ -23,8 +23,6 @@ def project() -> dict[str, object]:
 
 
 def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
-    if not SCHEMA.is_file():
-        pytest.fail(f"{SCHEMA} is missing: the repository must sit beside shared/")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.validate(project(), schema)
     with pytest.raises(jsonschema.ValidationError):
@@ -39,6 +37,28 @@ def test_project_installs_this_package_with_uv_and_reads_stacks_from_stacks() ->
         "options": {"toolchain": "uv", "virtualenv": ".venv"},
     }
     assert document["stackConfigDir"] == "stacks"
+
+
+def test_pulumi_new_asks_for_the_account_and_the_default_models_pass_validation() -> None:
+    """A template's answers land in the new stack as plain strings: the models default is the
+    JSON text of a list, which the program reads as it reads `pulumi config set` values."""
+    from breeze_infra.config import load_settings
+
+    template = project()["template"]
+    assert isinstance(template, dict)
+    asked = template["config"]
+    assert set(asked) == {"accountId", "models"}
+    assert all(":" not in key for key in asked)  # unqualified: they follow a renamed project
+    config = load_settings(
+        {
+            "acme-ai:accountId": "0123456789abcdef0123456789abcdef",
+            "acme-ai:models": asked["models"]["default"],
+        },
+        namespace="acme-ai",
+        source="Pulumi.dev.yaml",
+        stack="dev",
+    )
+    assert [m.id for m in config.models] == ["@cf/meta/llama-3.1-8b-instruct"]
 
 
 def test_entry_file_runs_as_a_script_without_shadowing_the_standard_library() -> None:
