@@ -601,18 +601,6 @@ def test_importing_the_rules_returns_rather_than_serving_a_pack() -> None:
     assert (done.returncode, done.stdout.strip()) == (0, "5"), done.stderr
 
 
-def test_the_pack_folder_declares_a_python_pack_with_its_own_virtualenv() -> None:
-    import yaml
-
-    project = yaml.safe_load((POLICY / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-    assert project["runtime"]["name"] == "python"
-    venv = project["runtime"]["options"]["virtualenv"]
-    assert f"{venv}/" in (POLICY / ".gitignore").read_text(encoding="utf-8").split()
-    requirements = (POLICY / "requirements.txt").read_text(encoding="utf-8").split("\n")
-    assert "-e .." in requirements
-    assert any(line.startswith("pulumi-policy>=") for line in requirements)
-
-
 def test_long_kebab_case_names_are_not_mistaken_for_legacy_tokens() -> None:
     name = "breeze-prod-workers-ai-support-team-bill"
     assert len(name) == 40
