@@ -235,3 +235,16 @@ def test_the_copy_serves_the_pack_as_pulumi_runs_it(
     )
     diagnostics = served.Analyze(request, timeout=30).diagnostics
     assert sorted(d.policyName for d in diagnostics) == sorted([EXPIRY, LEAST_PRIVILEGE])
+
+
+# --- what the README tells people to run -------------------------------------------------------
+
+
+def test_the_readme_installs_publishes_and_enforces_the_pack_as_it_is_laid_out() -> None:
+    readme = (POLICY.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Guard-rails (policy pack)\n", 1)[1].split("\n## ", 1)[0]
+    assert "uv sync --locked --project policy\n" in section
+    assert "pulumi policy publish <org>\n" in section
+    assert f"pulumi policy enable <org>/{PACK_NAME} latest --policy-group <group>\n" in section
+    for stale in ("requirements.txt", "policy/venv", "breeze_infra/guardrails", " guardrails.py"):
+        assert stale not in readme, stale
