@@ -4,9 +4,10 @@ The package is laid out by job: ``config`` (what a stack asks for), ``consumers`
 token), ``rotation`` (which token each slot holds, and until when), ``policy`` (what a token may
 do), ``manifest`` (what GPT Breeze reads), ``backends`` (where the key is written), ``token`` and
 ``program`` (the Pulumi resources), ``simulate`` (a fake Cloudflare for offline runs), ``client``,
-``catalog``, ``online`` and ``doctor`` (talking to Cloudflare), ``guardrails`` (the policy pack's
-rules) and ``cli``. Provider SDKs are imported only by ``token``, ``program``, ``simulate`` and each
-backend's ``write``: they are slow to load, and the offline commands never need them.
+``catalog``, ``online`` and ``doctor`` (talking to Cloudflare) and ``cli``. Provider SDKs are
+imported only by ``token``, ``program``, ``simulate`` and each backend's ``write``: they are slow
+to load, and the offline commands never need them. The guard-rails are not here: the policy pack
+in ``policy/`` owns its rules and is installed on its own.
 """
 
 __version__ = "0.1.0"

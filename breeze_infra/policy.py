@@ -1,7 +1,9 @@
 """What a Workers AI token may do: its permission groups, its one policy and its IP condition.
 
-Pure data, shaped as Cloudflare's API takes it. The provider SDK and the policy pack both read
-these shapes, so they are defined once here.
+Pure data, shaped as Cloudflare's API takes it, defined once for the program. The policy pack is
+installed without breeze-infra, so it keeps its own copy of the token types, the account scope and
+the token-like patterns (``policy/breeze_guardrails/facts.py``); ``tests/test_guardrail_facts.py``
+pins that copy equal to this one.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Shared test harness: the example stacks, the simulated Cloudflare and the CLI as users run it.
 
+It also puts ``policy/`` on ``sys.path``, so ``breeze_guardrails`` (the pack's rules) imports here.
+
 Every program run goes through ``breeze_infra.simulate.synthesize``: one fake Cloudflare, a fresh
 event loop and fresh Pulumi runtime settings per run, so tests never share mock state.
 """
@@ -21,6 +23,12 @@ from breeze_infra.stacks import read_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
+POLICY = ROOT / "policy"
+
+# The policy pack is a distributable of its own (policy/pyproject.toml), never installed into the
+# program's environment: tests import its rules from its folder, as Pulumi does when it runs it.
+if str(POLICY) not in sys.path:
+    sys.path.insert(0, str(POLICY))
 EXAMPLE_STACKS = ("dev", "staging", "prod")
 ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

@@ -29,9 +29,9 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from breeze_infra import guardrails
-from breeze_infra.guardrails import (
-    ACCOUNT_TOKEN,
+from breeze_guardrails import rules
+from breeze_guardrails.facts import ACCOUNT_TOKEN, USER_TOKEN, WORKERS_AI_READ, WORKERS_AI_WRITE
+from breeze_guardrails.rules import (
     EXPIRY,
     LEAST_PRIVILEGE,
     NO_PLAINTEXT_KEY,
@@ -39,9 +39,6 @@ from breeze_infra.guardrails import (
     PROD_IP_ALLOW_LIST,
     SECRET_SIG,
     SIG_KEY,
-    USER_TOKEN,
-    WORKERS_AI_READ,
-    WORKERS_AI_WRITE,
     build_policies,
     least_privilege,
     plaintext_keys,
@@ -49,7 +46,7 @@ from breeze_infra.guardrails import (
     token_expiry,
 )
 from breeze_infra.simulate import SynthResult, synthesize
-from tests.conftest import ACCOUNT_ID, EXAMPLE_STACKS, NOW, ROOT, example_values
+from tests.conftest import ACCOUNT_ID, EXAMPLE_STACKS, NOW, POLICY, example_values
 
 WORKERS_SCRIPTS_WRITE = "e086da7e2179491d91ee5f35b3ca210a"
 OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210"
@@ -436,7 +433,7 @@ class Engine:
 def secret_aware() -> Iterator[None]:
     """The pack's entry file installs this; tests undo it afterwards."""
     original = policy_runtime.deserialize_properties
-    guardrails.keep_secret_markers()
+    rules.keep_secret_markers()
     yield
     policy_runtime.deserialize_properties = original  # type: ignore[attr-defined]
 
@@ -552,8 +549,8 @@ def test_the_default_clock_honours_breeze_now(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_stack_name_falls_back_to_the_runtime_when_the_urn_lacks_it() -> None:
-    assert guardrails.stack_of("urn:pulumi:prod-eu::p::t::n", lambda: "dev") == "prod-eu"
-    assert guardrails.stack_of("", lambda: "prod") == "prod"
+    assert rules.stack_of("urn:pulumi:prod-eu::p::t::n", lambda: "dev") == "prod-eu"
+    assert rules.stack_of("", lambda: "prod") == "prod"
 
 
 # --- the pack's entry file ---------------------------------------------------------------------
@@ -574,7 +571,7 @@ def test_the_entry_file_builds_the_whole_pack_and_keeps_secret_markers(
     monkeypatch.setattr(
         policy_runtime, "deserialize_properties", policy_runtime.deserialize_properties
     )
-    runpy.run_path(str(ROOT / "policy" / "__main__.py"), run_name="__main__")
+    runpy.run_path(str(POLICY / "__main__.py"), run_name="__main__")
     assert built == {
         "name": "breeze-infra-guardrails",
         "policies": [
@@ -585,7 +582,7 @@ def test_the_entry_file_builds_the_whole_pack_and_keeps_secret_markers(
             NO_PLAINTEXT_KEY_IN_STACK,
         ],
     }
-    assert policy_runtime.deserialize_properties is guardrails.deserialize_keeping_secrets
+    assert policy_runtime.deserialize_properties is rules.deserialize_keeping_secrets
 
 
 def test_importing_the_rules_returns_rather_than_serving_a_pack() -> None:
@@ -593,26 +590,15 @@ def test_importing_the_rules_returns_rather_than_serving_a_pack() -> None:
         [
             sys.executable,
             "-c",
-            "import breeze_infra.guardrails as g; print(len(g.build_policies()))",
+            "import breeze_guardrails.rules as r; print(len(r.build_policies()))",
         ],
+        cwd=POLICY,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert (done.returncode, done.stdout.strip()) == (0, "5"), done.stderr
-
-
-def test_the_pack_folder_declares_a_python_pack_with_its_own_virtualenv() -> None:
-    import yaml
-
-    project = yaml.safe_load((ROOT / "policy" / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-    assert project["runtime"]["name"] == "python"
-    venv = project["runtime"]["options"]["virtualenv"]
-    assert f"{venv}/" in (ROOT / "policy" / ".gitignore").read_text(encoding="utf-8").split()
-    requirements = (ROOT / "policy" / "requirements.txt").read_text(encoding="utf-8").split("\n")
-    assert "-e .." in requirements
-    assert any(line.startswith("pulumi-policy>=") for line in requirements)
 
 
 def test_long_kebab_case_names_are_not_mistaken_for_legacy_tokens() -> None:

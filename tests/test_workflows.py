@@ -270,6 +270,30 @@ def test_previews_and_updates_run_the_policy_pack_and_previews_comment() -> None
             assert pulumi_steps(workflow, "up") == [], name
 
 
+PACK_INSTALL = "uv sync --locked --project policy"
+
+
+def test_every_job_that_runs_the_pack_first_installs_it_from_its_own_lock() -> None:
+    """policy/ is its own uv project: its venv comes from policy/uv.lock, never from the repo."""
+    seen = 0
+    for name, workflow in all_workflows().items():
+        for job_id, job in workflow["jobs"].items():
+            job_steps = job.get("steps", [])
+            runs = [i for i, s in enumerate(job_steps) if s.get("with", {}).get("policyPacks")]
+            if not runs:
+                continue
+            seen += 1
+            installs = [
+                i for i, s in enumerate(job_steps) if PACK_INSTALL in commands(s.get("run", ""))
+            ]
+            assert installs and installs[0] < runs[0], (name, job_id)
+    assert seen == 2
+    for path in FILES:
+        text = path.read_text(encoding="utf-8")
+        assert "requirements.txt" not in text, path.name
+        assert "policy/venv" not in text, path.name
+
+
 def test_one_pulumi_up_per_stack_at_a_time_across_deploy_and_rotate() -> None:
     job = load("pulumi-up.yml")["jobs"]["up"]
     assert job["concurrency"] == {

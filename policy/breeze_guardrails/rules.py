@@ -1,9 +1,10 @@
-"""Guard-rails for breeze-infra stacks, as Pulumi CrossGuard policies (``policy/`` is the pack).
+"""Guard-rails for breeze-infra stacks, as Pulumi CrossGuard policies: the rules of the pack.
 
 Each rule is a pure function of a resource's type and properties, camelCase as the engine hands them
 to policies, so the rules are tested without the engine and run over what ``breeze-infra synth``
 registers. The policy objects at the end only adapt them to pulumi-policy. The pack itself is built
 in ``policy/__main__.py`` alone: constructing a ``PolicyPack`` starts a server that never returns.
+Nothing here imports breeze-infra: what the rules know of the program is in ``facts``.
 
 Secrets: pulumi-policy strips the engine's secret markers before a policy sees a value (its issue
 #241), so "is this value secret?" cannot be answered from stock arguments. ``keep_secret_markers``
@@ -35,20 +36,18 @@ from pulumi_policy import deserialize as policy_deserialize
 from pulumi_policy import policy as policy_runtime
 from pulumi_policy.proxy import UnknownValueError
 
-from breeze_infra.policy import (
+from breeze_guardrails.facts import (
     ACCOUNT_SCOPE,
     ACCOUNT_TOKEN,
     LEGACY_TOKEN,
     PREFIXED_TOKEN,
+    TOKEN_TYPES,
     USER_TOKEN,
+    WORKERS_AI_GROUPS,
+    current_time,
 )
-from breeze_infra.rotation import current_time
 
-TOKEN_TYPES = frozenset({ACCOUNT_TOKEN, USER_TOKEN})
-
-WORKERS_AI_READ = "a92d2450e05d4e7bb7d0a64968f83d11"
-WORKERS_AI_WRITE = "bacc64e0f6c34fc0883a1223f938a104"
-DEFAULT_ALLOWED_GROUP_IDS = frozenset({WORKERS_AI_READ, WORKERS_AI_WRITE})
+DEFAULT_ALLOWED_GROUP_IDS = frozenset(WORKERS_AI_GROUPS.values())
 DEFAULT_MAX_LIFETIME_DAYS = 180
 PRODUCTION_PREFIX = "prod"
 
