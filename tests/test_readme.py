@@ -28,8 +28,10 @@ def test_readme_has_exactly_one_line_per_command() -> None:
 
 
 def test_main_command_installs_and_runs_synth_and_manifest_for_dev() -> None:
+    """Installed as Pulumi installs it: the locked default groups, nothing else."""
     command = block("main-command")
-    assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    assert "uv sync --locked -q &&" in command
+    assert "--all-groups" not in command and "--group" not in command
     assert "breeze-infra synth --stack dev" in command
     assert "breeze-infra manifest --stack dev" in command
 
@@ -82,3 +84,16 @@ def test_every_backend_example_is_a_valid_entry() -> None:
         values = {**base, "secrets": [entry]}
         parse_config(values, "README.md", "prod")
         jsonschema.validate(values, schema)
+
+
+def test_the_tests_install_from_the_lock_with_every_group() -> None:
+    assert "uv sync --locked --all-groups" in block("test-command")
+
+
+def test_each_backends_install_command_is_the_one_validate_prints() -> None:
+    from breeze_infra.backends import backend_classes
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for entry in backend_classes().values():
+        if entry.package:
+            assert f"`uv add --group backends '{entry.requirement}'`" in text, entry.backend

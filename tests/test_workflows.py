@@ -450,3 +450,42 @@ def test_rotation_runs_at_least_twice_in_every_rotation_window() -> None:
             opens = EPOCH + window * length
             inside = [r for r in runs if opens <= r < opens + length]
             assert len(inside) >= 2, (days, opens)
+
+
+def test_every_install_in_ci_is_the_locked_one() -> None:
+    """A deploy runs exactly the reviewed lock: no job resolves dependencies afresh."""
+    syncs = [
+        line.strip()
+        for _, script in scripts()
+        for line in script.splitlines()
+        if line.strip().startswith("uv sync")
+    ]
+    assert syncs
+    assert all("--locked" in line for line in syncs), syncs
+    assert not any("--extra" in line or "--all-extras" in line for line in syncs)
+    assert not any("pip install" in script for _, script in scripts())
+
+
+def test_the_checks_run_on_every_supported_python() -> None:
+    checks = load("pull-request.yml")["jobs"]["checks"]
+    assert checks["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13", "3.14"]
+    assert any(s.get("run") == "uv lock --check" for s in checks["steps"])
+
+
+def test_dependency_updates_arrive_as_reviewed_lock_changes() -> None:
+    config = ROOT / ".github" / "dependabot.yml"
+    done = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(config)],
+        env=OFFLINE,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    updates = yaml.safe_load(config.read_text(encoding="utf-8"))["updates"]
+    assert {(u["package-ecosystem"], u["directory"]) for u in updates} == {
+        ("uv", "/"),
+        ("uv", "/policy"),
+        ("github-actions", "/"),
+    }
