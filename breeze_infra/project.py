@@ -69,11 +69,19 @@ def find_project(start: Path | None = None) -> Project:
     path = find_project_file(start)
     if path is None:
         return Project(root=(start or Path.cwd()).resolve(), stack_config_dir="stacks")
-    return _read_project(path)
+    return _read_project(path, _version(path))
+
+
+def _version(path: Path) -> int:
+    """Part of the cache key, so that an edited file is read again."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 @cache
-def _read_project(path: Path) -> Project:
+def _read_project(path: Path, mtime: int) -> Project:
     source = display_path(path)
     document = read_yaml_file(path, source)
     if not isinstance(document, dict):
@@ -156,11 +164,11 @@ def find_install(start: Path | None = None) -> Install | None:
     if project_file is None:
         return None
     pyproject = project_file.parent / "pyproject.toml"
-    return _read_install(pyproject) if pyproject.is_file() else None
+    return _read_install(pyproject, _version(pyproject)) if pyproject.is_file() else None
 
 
 @cache
-def _read_install(path: Path) -> Install:
+def _read_install(path: Path, mtime: int) -> Install:
     source = display_path(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
