@@ -8,6 +8,8 @@ the Pulumi provider SDK, which alone takes over a second, and load httpx only wi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -34,6 +36,35 @@ class CommandFailed(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; whatever happens, the user gets lines, never a traceback.
+
+    Every line printed passes through ``messages.SafeStream`` (tokens masked, control characters
+    escaped); any OSError becomes one line and exit 2; a reader that closed the pipe early
+    (``| head -1``) ends the run quietly, as Python's documentation on SIGPIPE advises.
+    """
+    from breeze_infra.messages import SafeStream
+
+    raw_out, raw_err = sys.stdout, sys.stderr
+    sys.stdout = SafeStream(raw_out if raw_out is not None else _ClosedStream("stdout"))
+    sys.stderr = SafeStream(raw_err if raw_err is not None else Path(os.devnull).open("w"))  # noqa: SIM115
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            _print_lines(f"breeze-infra: {_os_error_line(exc)}")
+        return EXIT_BAD_INPUT
+    finally:
+        with contextlib.suppress(OSError):
+            sys.stderr.flush()
+        sys.stdout, sys.stderr = raw_out, raw_err
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
@@ -49,9 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except OSError:
+        raise
     except Exception as exc:
         from breeze_infra.config import ConfigError
         from breeze_infra.errors import CommandError
+        from breeze_infra.messages import short
 
         if isinstance(exc, CommandError):
             _print_lines(str(exc))
@@ -59,8 +93,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, ConfigError):
             _print_lines(str(exc))
             return EXIT_BAD_INPUT
-        print(f"breeze-infra: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"breeze-infra: unexpected failure: {short(str(exc), 200)} "
+            "(please report it; --debug logs what led to it)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
+
+
+class _ClosedStream:
+    """Stands in for a closed stdout (``breeze-infra synth >&-``): writing to it is an OSError
+    that names it, like writing to any other file that cannot be written."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF), self.name)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _os_error_line(exc: OSError) -> str:
+    from breeze_infra.messages import short
+
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None:
+        return f"{short(os.fsdecode(exc.filename), 200)}: cannot be written or read ({reason})"
+    return f"input/output failed ({short(reason, 200)})"
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except (OSError, ValueError):
+        pass
 
 
 def _print_lines(text: str) -> None:
@@ -456,8 +529,11 @@ def _write(destination: str, text: str, *, private: bool) -> None:
     Devices and pipes are written in place: they hold nothing that a partial write could spoil.
     """
     if destination == "-":
-        sys.stdout.write(text)
+        # Data, not a message: written byte for byte, past the masking stdout filter.
+        stdout = getattr(sys.stdout, "stream", sys.stdout)
         sys.stdout.flush()
+        stdout.write(text)
+        stdout.flush()
         return
     import tempfile
 
