@@ -387,12 +387,50 @@ def _manifest(args: argparse.Namespace) -> int:
             "fit for secrets and delete it after import",
             file=sys.stderr,
         )
-    for manifest in chosen:
-        target = (
-            str(Path(args.output) / manifest.file_name()) if args.all_consumers else args.output
-        )
-        _write(target, manifest.to_json(), private=args.include_secret)
+    source = (
+        None
+        if not args.from_outputs
+        else "stdin"
+        if args.from_outputs == "-"
+        else args.from_outputs
+    )
+    _write_manifests(
+        chosen, args.output, source, set_of_files=args.all_consumers, private=args.include_secret
+    )
     return EXIT_OK
+
+
+def _write_manifests(
+    chosen: list[Manifest],
+    output: str,
+    source: str | None,
+    *,
+    set_of_files: bool,
+    private: bool,
+) -> None:
+    """Through the one safe writer: a set is named by validated fields and written whole."""
+    from breeze_infra.output import Planned, WriteError, file_part, write_one, write_set
+
+    try:
+        if not set_of_files:
+            # Data, not a message: written byte for byte, past the masking stdout filter.
+            stdout = getattr(sys.stdout, "stream", sys.stdout)
+            sys.stdout.flush()
+            write_one(output, chosen[0].to_json(), private=private, stdout=stdout)
+            return
+        planned = []
+        for manifest in chosen:
+            where = f"consumers.{manifest.consumer}.manifest" if manifest.consumer else "manifest"
+            where = f"{source}: {where}" if source else where
+            environment = file_part(manifest.environment, f"{where}.environment")
+            consumer = (
+                file_part(manifest.consumer, f"{where}.consumer") if manifest.consumer else None
+            )
+            name = f"{environment}-{consumer}.json" if consumer else f"{environment}.json"
+            planned.append(Planned(name, manifest.to_json(), where))
+        write_set(Path(output), planned, private=private)
+    except WriteError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _pick(manifests: dict[str | None, Manifest], consumer: str | None) -> Manifest:
@@ -521,39 +559,6 @@ def _read_json(source: str, label: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{label}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-
-
-def _write(destination: str, text: str, *, private: bool) -> None:
-    """Write all or nothing: a temporary file beside the target, renamed over it when complete.
-
-    Devices and pipes are written in place: they hold nothing that a partial write could spoil.
-    """
-    if destination == "-":
-        # Data, not a message: written byte for byte, past the masking stdout filter.
-        stdout = getattr(sys.stdout, "stream", sys.stdout)
-        sys.stdout.flush()
-        stdout.write(text)
-        stdout.flush()
-        return
-    import tempfile
-
-    target = Path(destination)
-    if target.exists() and not target.is_file():
-        # A device or a pipe (/dev/null, a FIFO): renaming over it would replace it with a file.
-        with target.open("w", encoding="utf-8") as stream:
-            stream.write(text)
-        return
-    if not target.parent.is_dir():
-        raise BadInput(f"{destination}: folder {target.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        Path(temporary).chmod(0o600 if private else 0o644)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -73,10 +73,6 @@ class Manifest(_Document):
         credentials = tuple(c.model_copy(update={"api_key": api_key}) for c in self.credentials)
         return self.model_copy(update={"credentials": credentials})
 
-    def file_name(self) -> str:
-        """``<stack>.json``, or ``<stack>-<consumer>.json`` in a stack with consumers."""
-        return f"{self.environment}{'-' + self.consumer if self.consumer else ''}.json"
-
     def to_json(self) -> str:
         """Stable text: fields in declaration order, models in config order, absent fields left out."""
         body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
