@@ -58,10 +58,14 @@ def parse_time(text: str) -> datetime:
             moment = datetime.fromisoformat(iso)
         except ValueError:
             moment = None
-    if moment is None or not YEARS[0] <= moment.year <= YEARS[1]:
+    if moment is None:
         raise ValueError(
-            f"{NOW_VARIABLE}{_quoted(text)} is not an RFC 3339 time between {YEARS[0]} and "
-            f"{YEARS[1]}, such as 2026-11-25T09:00:00Z"
+            f"{NOW_VARIABLE}{_quoted(text)} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
+        )
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(
+            f"{NOW_VARIABLE}{_quoted(text)} is outside the years {YEARS[0]} to {YEARS[1]}, "
+            "which rotation windows can be computed for"
         )
     return moment.astimezone(UTC)
 
