@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from breeze_infra.config import ModelSpec, StackConfig
+from breeze_infra.config import CONTEXT_LIMIT, ModelSpec, StackConfig
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 
 FORMAT = "gpt-breeze-manifest/v1"
@@ -49,7 +49,9 @@ class Model(_Document):
     model_id: str = Field(description="Model ID, e.g. @cf/meta/llama-3.1-8b-instruct.")
     display_name: str = Field(description="Display name shown in GPT Breeze's model list.")
     credential: str = Field(description="Name of the credential this model uses.")
-    context_length: int | None = Field(None, description="Context window in tokens, when known.")
+    context_length: int | None = Field(
+        None, ge=1, le=CONTEXT_LIMIT, description="Context window in tokens, when known."
+    )
 
 
 class Manifest(_Document):
