@@ -294,7 +294,6 @@ def _validate(args: argparse.Namespace) -> int:
         raise BadInput(f"{display_path(folder)}: no Pulumi.<stack>.yaml files")
     if args.config_json is not None and len(names) != 1:
         raise BadInput("breeze-infra validate: --config-json needs exactly one --stack NAME")
-    token = _bootstrap_token("validate --online") if args.online else ""
     problems: list[str] = []
     loaded: list[tuple[str, str, StackConfig]] = []
     for name in names:
@@ -314,7 +313,10 @@ def _validate(args: argparse.Namespace) -> int:
             if not args.online:
                 print(f"{shown}: ok")
     _print_lines("\n".join(problems))
-    code = _validate_online(args, token, loaded) if args.online and loaded else EXIT_OK
+    code = EXIT_OK
+    if args.online and loaded:
+        # Asked for only now: a missing token must not hide the offline problems above.
+        code = _validate_online(args, _bootstrap_token("validate --online"), loaded)
     return EXIT_BAD_INPUT if problems else code
 
 
@@ -548,17 +550,35 @@ def _validated_manifest(holder: Any, label: str, where: tuple[str, ...]) -> Mani
     return manifest.without_api_key()
 
 
+JSON_LIMIT = 16 << 20
+"""The largest outputs or config JSON read: a stack with 500 consumers prints well under 4 MiB."""
+
+
 def _read_json(source: str, label: str) -> Any:
+    """An outputs or config JSON, bounded in size and nesting; every failure is one line."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            if sys.stdin is None:
+                raise BadInput("stdin: is closed")
+            text = sys.stdin.read(JSON_LIMIT + 1)
+        else:
+            path = Path(source)
+            if path.exists() and not path.is_file() and not path.is_fifo():
+                raise BadInput(f"{label}: is not a file")
+            with path.open(encoding="utf-8") as stream:
+                text = stream.read(JSON_LIMIT + 1)
     except OSError as exc:
-        raise BadInput(f"{label}: cannot be read ({exc.strerror})") from None
+        raise BadInput(f"{label}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise BadInput(f"{label}: is not UTF-8 text (byte {exc.start})") from None
+    if len(text) > JSON_LIMIT:
+        raise BadInput(f"{label}: is larger than {JSON_LIMIT >> 20} MiB; is it the right file?")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{label}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise BadInput(f"{label}: nested too deeply to be stack outputs or config") from None
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -575,7 +595,10 @@ def _doctor(args: argparse.Namespace) -> int:
         names = [audience.name for audience in audiences(config)]
     else:
         names = [args.consumer]
+    if args.all_consumers and outputs is not None:
+        _refuse_redacted(outputs, label)
     worst = EXIT_OK
+    checked = 0
     for name in names:
         own_config, own_outputs = config, outputs
         if name is not None or config.consumers is not None:
@@ -583,10 +606,17 @@ def _doctor(args: argparse.Namespace) -> int:
         if args.all_consumers and name is not None:
             print(f"consumer {name}:", flush=True)
         if args.all_consumers and own_outputs is not None and not _has_key(own_outputs):
-            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
             reference = own_outputs.get("apiKeyRef") if isinstance(own_outputs, dict) else None
+            if not isinstance(reference, str) or reference.startswith("pulumi-stack://"):
+                # The outputs should hold this key and do not: not a reason to pass.
+                raise BadInput(
+                    f"{label}: apiKeys.{name}: missing; export the outputs with "
+                    "`pulumi stack output --json --show-secrets`"
+                )
+            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
             print(f"skip  token  the key is not in the stack outputs (it lives at {reference})")
             continue
+        checked += 1
         target = target_from(
             own_config, args.stack, display_path(path), own_outputs, label or "outputs"
         )
@@ -595,7 +625,28 @@ def _doctor(args: argparse.Namespace) -> int:
             target, key, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
         )
         worst = max(worst, code)
+    if checked == 0:
+        raise BadInput(
+            f"breeze-infra doctor --stack {args.stack}: no consumer was checked (every key lives "
+            "outside the stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
+        )
     return worst
+
+
+def _refuse_redacted(outputs: Any, label: str) -> None:
+    """Outputs exported without --show-secrets hide every key: checking them checks nothing."""
+    if not isinstance(outputs, dict):
+        return
+    keys = outputs.get("apiKeys", outputs.get("apiKey"))
+    redacted = keys == "[secret]" or (
+        isinstance(keys, dict) and any(value == "[secret]" for value in keys.values())
+    )
+    if redacted:
+        where = "apiKeys" if "apiKeys" in outputs else "apiKey"
+        raise BadInput(
+            f'{label}: {where}: redacted ("[secret]"); export the outputs with '
+            "`pulumi stack output --json --show-secrets`"
+        )
 
 
 def _has_key(outputs: Any) -> bool:
