@@ -58,9 +58,9 @@ def write_one(destination: str, text: str, *, private: bool, stdout: IO[str]) ->
         stdout.write(text)
         stdout.flush()
         return
-    target = _through_links(Path(destination), destination)
+    path = Path(destination)
     try:
-        mode = target.stat().st_mode
+        mode = path.stat().st_mode  # through symlinks: what a write would reach
     except FileNotFoundError:
         mode = None
     except OSError as exc:
@@ -70,11 +70,13 @@ def write_one(destination: str, text: str, *, private: bool, stdout: IO[str]) ->
     if mode is not None and not stat.S_ISREG(mode):
         # A device or a pipe (/dev/stdout, /dev/null, a FIFO): renaming over it would replace it.
         try:
-            with target.open("w", encoding="utf-8") as stream:
+            with path.open("w", encoding="utf-8") as stream:
                 stream.write(text)
         except OSError as exc:
             raise WriteError(_line(destination, exc)) from None
         return
+    # A symlink is written through: the new file replaces its target, the link stays.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if not target.parent.is_dir():
         raise WriteError(
             f"{short(destination, 200)}: folder {short(str(target.parent))} does not exist"
@@ -120,22 +122,6 @@ def write_set(folder: Path, files: Sequence[Planned], *, private: bool) -> None:
     finally:
         for temporary, _ in written:
             Path(temporary).unlink(missing_ok=True)
-
-
-def _through_links(path: Path, destination: str) -> Path:
-    """The file a symlink (or a chain of them) points at; a loop is refused."""
-    if not path.is_symlink():
-        return path
-    try:
-        return Path(os.path.realpath(path, strict=True))
-    except FileNotFoundError:
-        # A dangling link: writing creates its target, as the shell's `>` would.
-        resolved = Path(os.path.realpath(path))
-        if resolved.is_symlink():
-            raise WriteError(f"{short(destination, 200)}: symlinks loop") from None
-        return resolved
-    except OSError as exc:
-        raise WriteError(_line(destination, exc)) from None
 
 
 def _temporary(target: Path, text: str, private: bool, shown: str) -> str:
