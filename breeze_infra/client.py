@@ -47,7 +47,7 @@ from breeze_infra.errors import (
     ServerError,
     as_int,
 )
-from breeze_infra.messages import short
+from breeze_infra.messages import safe_line, short
 
 __all__ = [
     "BASE_URL_ENV",
@@ -191,7 +191,9 @@ class _Secret:
         return self._value
 
     def redact(self, text: str) -> str:
-        return text.replace(self._value, _REDACTED)
+        """Text that came from Cloudflare (or the network), fit to quote in one printed line:
+        this token replaced, any other token masked, control characters escaped."""
+        return safe_line(text.replace(self._value, _REDACTED))
 
     def __repr__(self) -> str:
         return "<redacted>"
@@ -268,7 +270,8 @@ class CloudflareClient:
         except ValueError:
             valid = False
         if not valid:
-            raise ValueError(f"Cloudflare API root must be an http(s) URL, got '{short(root)}'")
+            what = "Cloudflare API root" if base_url is not None else BASE_URL_ENV
+            raise ValueError(f"{what} must be an http(s) URL, got '{short(root)}'")
         if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS and not allow_http:
             raise ValueError(
                 f"refusing to send the API token over plain http to {parts.hostname}; "

@@ -31,6 +31,7 @@ from breeze_infra.errors import (
     CommandError,
 )
 from breeze_infra.manifest import Manifest
+from breeze_infra.messages import safe_line
 from breeze_infra.online import open_client, run_bounded
 from breeze_infra.rotation import ClockError, parse_time, plan_rotation, timestamp
 
@@ -241,7 +242,8 @@ def check_names(target: Target, inference: bool) -> list[str]:
 
 
 def format_check(check: Check, width: int) -> str:
-    return f"{check.status:<4}  {check.name:<{width}}  {check.detail}"
+    """One report line; the detail may quote Cloudflare, so it is kept to one safe line."""
+    return f"{check.status:<4}  {check.name:<{width}}  {safe_line(check.detail)}"
 
 
 async def run_checks(
