@@ -90,7 +90,9 @@ def _run(argv: Sequence[str] | None) -> int:
         if isinstance(exc, CommandError):
             _print_lines(str(exc))
             return exc.exit_code
-        if isinstance(exc, ConfigError):
+        from breeze_infra.project import ProjectError
+
+        if isinstance(exc, ConfigError | ProjectError):
             _print_lines(str(exc))
             return EXIT_BAD_INPUT
         print(
@@ -378,7 +380,11 @@ def _manifest(args: argparse.Namespace) -> int:
         manifests = _manifests_from_stack(_stacks_dir(args), args.stack, online_timeout)
     else:
         raise BadInput("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
-    chosen = list(manifests.values()) if args.all_consumers else [_pick(manifests, args.consumer)]
+    chosen = (
+        list(manifests.items())
+        if args.all_consumers
+        else [(args.consumer, _pick(manifests, args.consumer))]
+    )
     if args.all_consumers and not Path(args.output).is_dir():
         raise BadInput(
             f"{args.output}: not a folder (--all-consumers writes one file per consumer)"
@@ -403,7 +409,7 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def _write_manifests(
-    chosen: list[Manifest],
+    chosen: list[tuple[str | None, Manifest]],
     output: str,
     source: str | None,
     *,
@@ -411,6 +417,7 @@ def _write_manifests(
     private: bool,
 ) -> None:
     """Through the one safe writer: a set is named by validated fields and written whole."""
+    from breeze_infra.messages import short
     from breeze_infra.output import Planned, WriteError, file_part, write_one, write_set
 
     try:
@@ -418,11 +425,11 @@ def _write_manifests(
             # Data, not a message: written byte for byte, past the masking stdout filter.
             stdout = getattr(sys.stdout, "stream", sys.stdout)
             sys.stdout.flush()
-            write_one(output, chosen[0].to_json(), private=private, stdout=stdout)
+            write_one(output, chosen[0][1].to_json(), private=private, stdout=stdout)
             return
         planned = []
-        for manifest in chosen:
-            where = f"consumers.{manifest.consumer}.manifest" if manifest.consumer else "manifest"
+        for key, manifest in chosen:
+            where = f"consumers.{short(key)}.manifest" if key is not None else "manifest"
             where = f"{source}: {where}" if source else where
             environment = file_part(manifest.environment, f"{where}.environment")
             consumer = (
