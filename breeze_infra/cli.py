@@ -138,6 +138,20 @@ def _silence_stdout() -> None:
         pass
 
 
+def _label(source: str) -> str:
+    """A file named on the command line, as messages name it ('-' is stdin)."""
+    from breeze_infra.messages import short
+
+    return "stdin" if source == "-" else short(source, 200)
+
+
+def _quoted(value: str) -> str:
+    """A name read from a file (an outputs JSON's consumer) or given by the user, in a message."""
+    from breeze_infra.messages import short
+
+    return short(value)
+
+
 def _print_lines(text: str) -> None:
     for line in text.splitlines():
         print(line, file=sys.stderr)
@@ -329,7 +343,7 @@ def _load_for_validate(folder: Path, stack: str, config_json: str | None) -> Sta
 
     if config_json is None:
         return load_stack(stack_file(folder, stack))
-    label = "stdin" if config_json == "-" else config_json
+    label = _label(config_json)
     return load_resolved(_read_json(config_json, label), label, stack, folder)
 
 
@@ -387,7 +401,7 @@ def _manifest(args: argparse.Namespace) -> int:
     )
     if args.all_consumers and not Path(args.output).is_dir():
         raise BadInput(
-            f"{args.output}: not a folder (--all-consumers writes one file per consumer)"
+            f"{_label(args.output)}: not a folder (--all-consumers writes one file per consumer)"
         )
     if args.include_secret:
         print(
@@ -452,7 +466,7 @@ def _pick(manifests: dict[str | None, Manifest], consumer: str | None) -> Manife
             f"this stack has consumers ({named}): name one with --consumer NAME or use --all-consumers"
         )
     if consumer not in manifests:
-        raise BadInput(f"no active consumer '{consumer}' (active: {named})")
+        raise BadInput(f"no active consumer '{_quoted(consumer)}' (active: {named})")
     return manifests[consumer]
 
 
@@ -492,7 +506,7 @@ def _manifests_from_outputs(
 ) -> dict[str | None, Manifest]:
     """Manifests from `pulumi stack output --json --show-secrets`, keyed by consumer (None: the
     stack's only one); the ``wanted`` ones (None: all) get the key when it is asked for."""
-    label = "stdin" if source == "-" else source
+    label = _label(source)
     outputs = _read_json(source, label)
     if not isinstance(outputs, dict):
         raise BadInput(f"{label}: expected a JSON object of stack outputs")
@@ -504,9 +518,9 @@ def _manifests_from_outputs(
         for consumer in map(str, outputs["consumers"]):
             own = consumer_outputs(outputs, consumer)
             found[consumer] = (
-                _validated_manifest(own, label, ("consumers", consumer, "manifest")),
+                _validated_manifest(own, label, ("consumers", _quoted(consumer), "manifest")),
                 own.get("apiKey") if own else None,
-                f"apiKeys.{consumer}",
+                f"apiKeys.{_quoted(consumer)}",
             )
     else:
         found = {
@@ -550,7 +564,8 @@ def _validated_manifest(holder: Any, label: str, where: tuple[str, ...]) -> Mani
         manifest = Manifest.model_validate(document)
     except ValidationError as exc:
         lines = [
-            f"{label}: {'.'.join([*where, *map(str, e['loc'])])}: {e['msg']}" for e in exc.errors()
+            f"{label}: {'.'.join([*where, *(_quoted(str(part)) for part in e['loc'])])}: {e['msg']}"
+            for e in exc.errors()
         ]
         raise BadInput("\n".join(lines)) from None
     # A key found inside the deployed manifest is dropped: only --include-secret adds one.
@@ -594,7 +609,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
     path = stack_file(_stacks_dir(args), args.stack)
     config = load_stack(path)
-    label = "stdin" if args.from_outputs == "-" else args.from_outputs
+    label = _label(args.from_outputs) if args.from_outputs else "outputs"
     outputs = _read_json(args.from_outputs, label) if args.from_outputs else None
     if args.all_consumers:
         from breeze_infra.consumers import audiences

@@ -31,7 +31,7 @@ from breeze_infra.errors import (
     CommandError,
 )
 from breeze_infra.manifest import Manifest
-from breeze_infra.messages import safe_line
+from breeze_infra.messages import safe_line, short
 from breeze_infra.online import open_client, run_bounded
 from breeze_infra.rotation import ClockError, parse_time, plan_rotation, timestamp
 
@@ -125,7 +125,7 @@ def target_from(
         for key, url in urls:
             if url is not None and url != expected:
                 raise CommandError(
-                    f"{label}: {key}: {url} is not the Workers AI URL of account "
+                    f"{label}: {key}: {short(str(url), 200)} is not the Workers AI URL of account "
                     f"{config.account_id}, which {source} names; are these another stack's "
                     "outputs?",
                     EXIT_BAD_INPUT,

@@ -558,6 +558,38 @@ NO_PYTHON = [  # 6. no Python exception leaks through
 
 MESSAGES = [  # 7. messages cannot be turned against CI
     c(
+        "newline-in-a-consumer-argument",
+        "manifest",
+        "--stack",
+        "dev",
+        "--consumer",
+        "a\n::error::x",
+        expect="no active consumer 'a\\n::error::x'",
+        names="consumer",
+    ),
+    c(
+        "newline-in-an-outputs-file-name",
+        "manifest",
+        "--from-outputs",
+        "gone\n::error::x",
+        expect="gone\\n::error::x: cannot be read",
+        names="gone",
+    ),
+    c(
+        "newline-in-an-outputs-consumer-key",
+        "manifest",
+        "--from-outputs",
+        OUT,
+        "--all-consumers",
+        "-o",
+        "out",
+        expect="outputs.json: consumers.a\\n::error::x.manifest.environment: Input should be",
+        files={
+            OUT: consumer_outputs({"a\n::error::x": manifest_json(1, "x")}),
+            "out/.keep": "",
+        },
+    ),
+    c(
         "newline-and-workflow-command-in-a-key",
         *VALIDATE,
         expect="config: 'breeze-infra:x\\n::error title=forged::pwned': Pulumi cannot read this key",
