@@ -110,18 +110,51 @@ def write_set(folder: Path, files: Sequence[Planned], *, private: bool) -> None:
                 f"{short(str(target), 200)}: exists and is not a regular file; nothing was written"
             )
     written: list[tuple[str, Path]] = []
+    kept: dict[Path, Path] = {}
+    """Each replaced file's previous version (a hard link), to put back if a later rename fails."""
+    replaced: list[Path] = []
     try:
         for planned in files:
             target = folder / planned.name
             written.append((_temporary(target, planned.text, private, str(target)), target))
+        for _, target in written:
+            if target.exists():
+                kept[target] = _keep(target)
         for temporary, target in written:
             try:
                 Path(temporary).replace(target)
             except OSError as exc:
-                raise WriteError(_line(str(target), exc)) from None
+                _restore(replaced, kept)
+                raise WriteError(f"{_line(str(target), exc)}; nothing was written") from None
+            replaced.append(target)
     finally:
         for temporary, _ in written:
             Path(temporary).unlink(missing_ok=True)
+        for previous in kept.values():
+            previous.unlink(missing_ok=True)
+
+
+def _keep(target: Path) -> Path:
+    """A hard link to ``target``'s current version, beside it."""
+    previous = Path(tempfile.mktemp(dir=target.parent, prefix=f".{target.name}.previous."))  # noqa: S306
+    try:
+        os.link(target, previous)
+    except OSError as exc:
+        raise WriteError(f"{_line(str(target), exc)}; nothing was written") from None
+    return previous
+
+
+def _restore(replaced: Sequence[Path], kept: dict[Path, Path]) -> None:
+    """Undo the renames already done: previous versions back, new files removed."""
+    for target in replaced:
+        previous = kept.get(target)
+        try:
+            if previous is not None:
+                previous.replace(target)
+            else:
+                target.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _temporary(target: Path, text: str, private: bool, shown: str) -> str:

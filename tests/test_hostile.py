@@ -947,6 +947,34 @@ def test_2_a_failed_rename_leaves_no_temporary_and_no_partial_set(
     assert list(folder.iterdir()) == []
 
 
+def test_2_a_rename_failing_midway_puts_the_previous_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from breeze_infra import output
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.json").write_text("old a")
+    (folder / "b.json").write_text("old b")
+    real_replace = Path.replace
+
+    def flaky(self: Path, target: Path) -> Path:  # type: ignore[override]
+        if Path(target).name == "b.json" and ".previous." not in self.name:
+            raise OSError(5, "Input/output error")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", flaky)
+    files = [output.Planned("a.json", "new a", "a"), output.Planned("b.json", "new b", "b")]
+    with pytest.raises(
+        output.WriteError, match=r"b\.json: cannot be written .*nothing was written"
+    ):
+        output.write_set(folder, files, private=False)
+    assert {p.name: p.read_text() for p in folder.iterdir()} == {
+        "a.json": "old a",
+        "b.json": "old b",
+    }
+
+
 def test_8_a_fifo_named_like_a_stack_file_does_not_hang_validate(root: Path) -> None:
     os.mkfifo(root / "stacks" / "Pulumi.pipe.yaml")
     result = _bare("validate", cwd=root)
