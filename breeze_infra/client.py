@@ -263,9 +263,13 @@ class CloudflareClient:
             )
         self._secret = _Secret(token)
         root = (base_url if base_url is not None else api_root()).rstrip("/")
-        parts = urlsplit(root)
         try:
-            valid = parts.scheme in ("http", "https") and bool(parts.hostname) and root.isascii()
+            parts = urlsplit(root)  # an unclosed '[' raises here
+            valid = (
+                parts.scheme in ("http", "https")
+                and re.fullmatch(r"[A-Za-z0-9._:-]+", parts.hostname or "") is not None
+                and root.isascii()
+            )
             _ = parts.port  # a port that is not a number in 0-65535 raises here, not in httpx
         except ValueError:
             valid = False

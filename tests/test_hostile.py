@@ -453,6 +453,24 @@ NO_PYTHON = [  # 6. no Python exception leaks through
         env={"CLOUDFLARE_API_TOKEN": "x", "CLOUDFLARE_BASE_URL": "https://example.com:99999"},
         names="CLOUDFLARE_BASE_URL",
     ),
+    *(
+        c(
+            f"base-url-{label}",
+            "validate",
+            "--online",
+            "--stack",
+            "dev",
+            expect=f"CLOUDFLARE_BASE_URL must be an http(s) URL, got '{url}'",
+            env={"CLOUDFLARE_API_TOKEN": "x", "CLOUDFLARE_BASE_URL": url},
+            names="CLOUDFLARE_BASE_URL",
+        )
+        for label, url in [
+            ("unclosed-ipv6-bracket", "https://[::1"),
+            ("space-in-the-host", "https://exa mple.com"),
+            ("negative-port", "https://example.com:-1"),
+            ("not-http", "ftp://example.com"),
+        ]
+    ),
     c(
         "breeze-now-year-9999",
         "manifest",
