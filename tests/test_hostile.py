@@ -574,6 +574,30 @@ NO_PYTHON = [  # 6. no Python exception leaks through
     ),
 ]
 
+NO_PYTHON += [
+    c(
+        "config-json-is-a-device",
+        "validate",
+        "--stack",
+        "dev",
+        "--config-json",
+        "/dev/zero",
+        expect="/dev/zero: is not a file",
+        names="/dev/zero",
+    ),
+    c(
+        "outputs-consumer-that-is-a-list",
+        "manifest",
+        "--from-outputs",
+        OUT,
+        "--all-consumers",
+        "-o",
+        "out",
+        expect="outputs.json: consumers.a.manifest: missing",
+        files={OUT: json.dumps({"consumers": {"a": [1]}, "baseUrl": 1}), "out/.keep": ""},
+    ),
+]
+
 MESSAGES = [  # 7. messages cannot be turned against CI
     c(
         "newline-in-a-consumer-argument",
@@ -991,6 +1015,16 @@ def test_2_a_rename_failing_midway_puts_the_previous_set_back(
         "a.json": "old a",
         "b.json": "old b",
     }
+
+
+def test_6_a_stack_file_that_is_a_symlink_loop_is_one_line(root: Path) -> None:
+    (root / "stacks" / "Pulumi.l1.yaml").symlink_to("Pulumi.l2.yaml")
+    (root / "stacks" / "Pulumi.l2.yaml").symlink_to("Pulumi.l1.yaml")
+    result = _bare("validate", "--stack", "l1", cwd=root)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "stacks/Pulumi.l1.yaml: cannot be read (Too many levels of symbolic links)"
+    ]
 
 
 def test_8_a_fifo_named_like_a_stack_file_does_not_hang_validate(root: Path) -> None:
