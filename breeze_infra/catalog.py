@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from breeze_infra.config import NAMESPACE, ModelSpec, StackConfig
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import MalformedResponseError, as_int
+from breeze_infra.messages import safe_line
 
 if TYPE_CHECKING:
     from breeze_infra.client import CloudflareClient
@@ -116,7 +117,7 @@ class Finding:
 
     def line(self, source: str) -> str:
         """``stacks/Pulumi.prod.yaml: breeze-infra:models[2].id: ...``, warnings prefixed."""
-        text = f"{source}: {self.key_path}: {self.message}"
+        text = safe_line(f"{source}: {self.key_path}: {self.message}")  # quotes the catalog
         return f"warning: {text}" if self.severity == "warning" else text
 
 

@@ -8,6 +8,8 @@ the Pulumi provider SDK, which alone takes over a second, and load httpx only wi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -34,6 +36,35 @@ class CommandFailed(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; whatever happens, the user gets lines, never a traceback.
+
+    Every line printed passes through ``messages.SafeStream`` (tokens masked, control characters
+    escaped); any OSError becomes one line and exit 2; a reader that closed the pipe early
+    (``| head -1``) ends the run quietly, as Python's documentation on SIGPIPE advises.
+    """
+    from breeze_infra.messages import SafeStream
+
+    raw_out, raw_err = sys.stdout, sys.stderr
+    sys.stdout = SafeStream(raw_out if raw_out is not None else _ClosedStream("stdout"))
+    sys.stderr = SafeStream(raw_err if raw_err is not None else Path(os.devnull).open("w"))  # noqa: SIM115
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            _print_lines(f"breeze-infra: {_os_error_line(exc)}")
+        return EXIT_BAD_INPUT
+    finally:
+        with contextlib.suppress(OSError):
+            sys.stderr.flush()
+        sys.stdout, sys.stderr = raw_out, raw_err
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
@@ -49,18 +80,76 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except OSError:
+        raise
     except Exception as exc:
         from breeze_infra.config import ConfigError
         from breeze_infra.errors import CommandError
+        from breeze_infra.messages import short
 
         if isinstance(exc, CommandError):
             _print_lines(str(exc))
             return exc.exit_code
-        if isinstance(exc, ConfigError):
+        from breeze_infra.project import ProjectError
+
+        if isinstance(exc, ConfigError | ProjectError):
             _print_lines(str(exc))
             return EXIT_BAD_INPUT
-        print(f"breeze-infra: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"breeze-infra: unexpected failure: {short(str(exc), 200)} "
+            "(please report it; --debug logs what led to it)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
+
+
+class _ClosedStream:
+    """Stands in for a closed stdout (``breeze-infra synth >&-``): writing to it is an OSError
+    that names it, like writing to any other file that cannot be written."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF), self.name)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _os_error_line(exc: OSError) -> str:
+    from breeze_infra.messages import short
+
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None:
+        return f"{short(os.fsdecode(exc.filename), 200)}: cannot be written or read ({reason})"
+    return f"input/output failed ({short(reason, 200)})"
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except (OSError, ValueError):
+        pass
+
+
+def _label(source: str) -> str:
+    """A file named on the command line, as messages name it ('-' is stdin)."""
+    from breeze_infra.messages import short
+
+    return "stdin" if source == "-" else short(source, 200)
+
+
+def _quoted(value: str) -> str:
+    """A name read from a file (an outputs JSON's consumer) or given by the user, in a message."""
+    from breeze_infra.messages import short
+
+    return short(value)
 
 
 def _print_lines(text: str) -> None:
@@ -221,7 +310,6 @@ def _validate(args: argparse.Namespace) -> int:
         raise BadInput(f"{display_path(folder)}: no Pulumi.<stack>.yaml files")
     if args.config_json is not None and len(names) != 1:
         raise BadInput("breeze-infra validate: --config-json needs exactly one --stack NAME")
-    token = _bootstrap_token("validate --online") if args.online else ""
     problems: list[str] = []
     loaded: list[tuple[str, str, StackConfig]] = []
     for name in names:
@@ -241,7 +329,10 @@ def _validate(args: argparse.Namespace) -> int:
             if not args.online:
                 print(f"{shown}: ok")
     _print_lines("\n".join(problems))
-    code = _validate_online(args, token, loaded) if args.online and loaded else EXIT_OK
+    code = EXIT_OK
+    if args.online and loaded:
+        # Asked for only now: a missing token must not hide the offline problems above.
+        code = _validate_online(args, _bootstrap_token("validate --online"), loaded)
     return EXIT_BAD_INPUT if problems else code
 
 
@@ -252,7 +343,7 @@ def _load_for_validate(folder: Path, stack: str, config_json: str | None) -> Sta
 
     if config_json is None:
         return load_stack(stack_file(folder, stack))
-    label = "stdin" if config_json == "-" else config_json
+    label = _label(config_json)
     return load_resolved(_read_json(config_json, label), label, stack, folder)
 
 
@@ -303,10 +394,14 @@ def _manifest(args: argparse.Namespace) -> int:
         manifests = _manifests_from_stack(_stacks_dir(args), args.stack, online_timeout)
     else:
         raise BadInput("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
-    chosen = list(manifests.values()) if args.all_consumers else [_pick(manifests, args.consumer)]
+    chosen = (
+        list(manifests.items())
+        if args.all_consumers
+        else [(args.consumer, _pick(manifests, args.consumer))]
+    )
     if args.all_consumers and not Path(args.output).is_dir():
         raise BadInput(
-            f"{args.output}: not a folder (--all-consumers writes one file per consumer)"
+            f"{_label(args.output)}: not a folder (--all-consumers writes one file per consumer)"
         )
     if args.include_secret:
         print(
@@ -314,12 +409,51 @@ def _manifest(args: argparse.Namespace) -> int:
             "fit for secrets and delete it after import",
             file=sys.stderr,
         )
-    for manifest in chosen:
-        target = (
-            str(Path(args.output) / manifest.file_name()) if args.all_consumers else args.output
-        )
-        _write(target, manifest.to_json(), private=args.include_secret)
+    source = (
+        None
+        if not args.from_outputs
+        else "stdin"
+        if args.from_outputs == "-"
+        else args.from_outputs
+    )
+    _write_manifests(
+        chosen, args.output, source, set_of_files=args.all_consumers, private=args.include_secret
+    )
     return EXIT_OK
+
+
+def _write_manifests(
+    chosen: list[tuple[str | None, Manifest]],
+    output: str,
+    source: str | None,
+    *,
+    set_of_files: bool,
+    private: bool,
+) -> None:
+    """Through the one safe writer: a set is named by validated fields and written whole."""
+    from breeze_infra.messages import short
+    from breeze_infra.output import Planned, WriteError, file_part, write_one, write_set
+
+    try:
+        if not set_of_files:
+            # Data, not a message: written byte for byte, past the masking stdout filter.
+            stdout = getattr(sys.stdout, "stream", sys.stdout)
+            sys.stdout.flush()
+            write_one(output, chosen[0][1].to_json(), private=private, stdout=stdout)
+            return
+        planned = []
+        for key, manifest in chosen:
+            where = f"consumers.{short(key)}.manifest" if key is not None else "manifest"
+            where = f"{source}: {where}" if source else where
+            environment = file_part(manifest.environment, f"{where}.environment")
+            consumer = (
+                file_part(manifest.consumer, f"{where}.consumer") if manifest.consumer else None
+            )
+            name = f"{environment}-{consumer}.json" if consumer else f"{environment}.json"
+            planned.append(Planned(name, manifest.to_json(), where))
+        write_set(Path(output), planned, private=private)
+    except WriteError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _pick(manifests: dict[str | None, Manifest], consumer: str | None) -> Manifest:
@@ -332,7 +466,7 @@ def _pick(manifests: dict[str | None, Manifest], consumer: str | None) -> Manife
             f"this stack has consumers ({named}): name one with --consumer NAME or use --all-consumers"
         )
     if consumer not in manifests:
-        raise BadInput(f"no active consumer '{consumer}' (active: {named})")
+        raise BadInput(f"no active consumer '{_quoted(consumer)}' (active: {named})")
     return manifests[consumer]
 
 
@@ -372,7 +506,7 @@ def _manifests_from_outputs(
 ) -> dict[str | None, Manifest]:
     """Manifests from `pulumi stack output --json --show-secrets`, keyed by consumer (None: the
     stack's only one); the ``wanted`` ones (None: all) get the key when it is asked for."""
-    label = "stdin" if source == "-" else source
+    label = _label(source)
     outputs = _read_json(source, label)
     if not isinstance(outputs, dict):
         raise BadInput(f"{label}: expected a JSON object of stack outputs")
@@ -384,9 +518,9 @@ def _manifests_from_outputs(
         for consumer in map(str, outputs["consumers"]):
             own = consumer_outputs(outputs, consumer)
             found[consumer] = (
-                _validated_manifest(own, label, ("consumers", consumer, "manifest")),
+                _validated_manifest(own, label, ("consumers", _quoted(consumer), "manifest")),
                 own.get("apiKey") if own else None,
-                f"apiKeys.{consumer}",
+                f"apiKeys.{_quoted(consumer)}",
             )
     else:
         found = {
@@ -430,54 +564,43 @@ def _validated_manifest(holder: Any, label: str, where: tuple[str, ...]) -> Mani
         manifest = Manifest.model_validate(document)
     except ValidationError as exc:
         lines = [
-            f"{label}: {'.'.join([*where, *map(str, e['loc'])])}: {e['msg']}" for e in exc.errors()
+            f"{label}: {'.'.join([*where, *(_quoted(str(part)) for part in e['loc'])])}: {e['msg']}"
+            for e in exc.errors()
         ]
         raise BadInput("\n".join(lines)) from None
     # A key found inside the deployed manifest is dropped: only --include-secret adds one.
     return manifest.without_api_key()
 
 
+JSON_LIMIT = 16 << 20
+"""The largest outputs or config JSON read: a stack with 500 consumers prints well under 4 MiB."""
+
+
 def _read_json(source: str, label: str) -> Any:
+    """An outputs or config JSON, bounded in size and nesting; every failure is one line."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            if sys.stdin is None:
+                raise BadInput("stdin: is closed")
+            text = sys.stdin.read(JSON_LIMIT + 1)
+        else:
+            path = Path(source)
+            if path.exists() and not path.is_file() and not path.is_fifo():
+                raise BadInput(f"{label}: is not a file")
+            with path.open(encoding="utf-8") as stream:
+                text = stream.read(JSON_LIMIT + 1)
     except OSError as exc:
-        raise BadInput(f"{label}: cannot be read ({exc.strerror})") from None
+        raise BadInput(f"{label}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise BadInput(f"{label}: is not UTF-8 text (byte {exc.start})") from None
+    if len(text) > JSON_LIMIT:
+        raise BadInput(f"{label}: is larger than {JSON_LIMIT >> 20} MiB; is it the right file?")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{label}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-
-
-def _write(destination: str, text: str, *, private: bool) -> None:
-    """Write all or nothing: a temporary file beside the target, renamed over it when complete.
-
-    Devices and pipes are written in place: they hold nothing that a partial write could spoil.
-    """
-    if destination == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    import tempfile
-
-    target = Path(destination)
-    if target.exists() and not target.is_file():
-        # A device or a pipe (/dev/null, a FIFO): renaming over it would replace it with a file.
-        with target.open("w", encoding="utf-8") as stream:
-            stream.write(text)
-        return
-    if not target.parent.is_dir():
-        raise BadInput(f"{destination}: folder {target.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        Path(temporary).chmod(0o600 if private else 0o644)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except RecursionError:
+        raise BadInput(f"{label}: nested too deeply to be stack outputs or config") from None
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -486,7 +609,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
     path = stack_file(_stacks_dir(args), args.stack)
     config = load_stack(path)
-    label = "stdin" if args.from_outputs == "-" else args.from_outputs
+    label = _label(args.from_outputs) if args.from_outputs else "outputs"
     outputs = _read_json(args.from_outputs, label) if args.from_outputs else None
     if args.all_consumers:
         from breeze_infra.consumers import audiences
@@ -494,7 +617,10 @@ def _doctor(args: argparse.Namespace) -> int:
         names = [audience.name for audience in audiences(config)]
     else:
         names = [args.consumer]
+    if args.all_consumers and outputs is not None:
+        _refuse_redacted(outputs, label)
     worst = EXIT_OK
+    checked = 0
     for name in names:
         own_config, own_outputs = config, outputs
         if name is not None or config.consumers is not None:
@@ -502,10 +628,17 @@ def _doctor(args: argparse.Namespace) -> int:
         if args.all_consumers and name is not None:
             print(f"consumer {name}:", flush=True)
         if args.all_consumers and own_outputs is not None and not _has_key(own_outputs):
-            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
             reference = own_outputs.get("apiKeyRef") if isinstance(own_outputs, dict) else None
+            if not isinstance(reference, str) or reference.startswith("pulumi-stack://"):
+                # The outputs should hold this key and do not: not a reason to pass.
+                raise BadInput(
+                    f"{label}: apiKeys.{name}: missing; export the outputs with "
+                    "`pulumi stack output --json --show-secrets`"
+                )
+            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
             print(f"skip  token  the key is not in the stack outputs (it lives at {reference})")
             continue
+        checked += 1
         target = target_from(
             own_config, args.stack, display_path(path), own_outputs, label or "outputs"
         )
@@ -514,7 +647,28 @@ def _doctor(args: argparse.Namespace) -> int:
             target, key, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
         )
         worst = max(worst, code)
+    if checked == 0:
+        raise BadInput(
+            f"breeze-infra doctor --stack {args.stack}: no consumer was checked (every key lives "
+            "outside the stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
+        )
     return worst
+
+
+def _refuse_redacted(outputs: Any, label: str) -> None:
+    """Outputs exported without --show-secrets hide every key: checking them checks nothing."""
+    if not isinstance(outputs, dict):
+        return
+    keys = outputs.get("apiKeys", outputs.get("apiKey"))
+    redacted = keys == "[secret]" or (
+        isinstance(keys, dict) and any(value == "[secret]" for value in keys.values())
+    )
+    if redacted:
+        where = "apiKeys" if "apiKeys" in outputs else "apiKey"
+        raise BadInput(
+            f'{label}: {where}: redacted ("[secret]"); export the outputs with '
+            "`pulumi stack output --json --show-secrets`"
+        )
 
 
 def _has_key(outputs: Any) -> bool:

@@ -47,6 +47,7 @@ from breeze_infra.errors import (
     ServerError,
     as_int,
 )
+from breeze_infra.messages import safe_line, short
 
 __all__ = [
     "BASE_URL_ENV",
@@ -190,7 +191,9 @@ class _Secret:
         return self._value
 
     def redact(self, text: str) -> str:
-        return text.replace(self._value, _REDACTED)
+        """Text that came from Cloudflare (or the network), fit to quote in one printed line:
+        this token replaced, any other token masked, control characters escaped."""
+        return safe_line(text.replace(self._value, _REDACTED))
 
     def __repr__(self) -> str:
         return "<redacted>"
@@ -253,18 +256,33 @@ class CloudflareClient:
             raise ValueError("Cloudflare API token is empty")
         if any(ch.isspace() or not ch.isprintable() for ch in token):
             raise ValueError("Cloudflare API token contains whitespace or control characters")
+        if not token.isascii():
+            # HTTP headers are ASCII: httpx would fail with UnicodeEncodeError mid-request.
+            raise ValueError(
+                "Cloudflare API token holds non-ASCII characters (curly quotes from a paste?)"
+            )
         self._secret = _Secret(token)
         root = (base_url if base_url is not None else api_root()).rstrip("/")
-        parts = urlsplit(root)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"Cloudflare API root must be an http(s) URL, got {root!r}")
+        try:
+            parts = urlsplit(root)  # an unclosed '[' raises here
+            valid = (
+                parts.scheme in ("http", "https")
+                and re.fullmatch(r"[A-Za-z0-9._:-]+", parts.hostname or "") is not None
+                and root.isascii()
+            )
+            _ = parts.port  # a port that is not a number in 0-65535 raises here, not in httpx
+        except ValueError:
+            valid = False
+        if not valid:
+            what = "Cloudflare API root" if base_url is not None else BASE_URL_ENV
+            raise ValueError(f"{what} must be an http(s) URL, got '{short(root)}'")
         if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS and not allow_http:
             raise ValueError(
                 f"refusing to send the API token over plain http to {parts.hostname}; "
                 "use https or pass allow_http=True"
             )
         self.base_url = root
-        self.host = parts.hostname
+        self.host = parts.hostname or ""
         self.settings = settings or ClientSettings()
         self.request_count = 0
         self._sleep = sleep or asyncio.sleep

@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from breeze_infra import backends
-from breeze_infra.fields import Matches
+from breeze_infra.fields import Matches, display_text, look_alike, refuse_tokens
 from breeze_infra.messages import short
 
 if TYPE_CHECKING:
@@ -61,6 +61,11 @@ ConsumerName = Annotated[
         "at most 40 characters",
     ),
 ]
+CONTEXT_LIMIT = 10_000_000
+"""The largest contextLength taken (tokens): above any model's, and far below 2**53, where JSON
+numbers stop being exact and the deployed manifest would differ from the offline one."""
+GENERATION_LIMIT = 999_999
+"""The largest token.generation taken: it is part of every token's name."""
 _SPELLINGS = {
     word: word.upper()
     for word in ("ai", "awq", "bf16", "fp8", "fp16", "gpt", "hf", "int8", "lora", "oss", "r1", "vl")
@@ -98,19 +103,50 @@ class _Settings(BaseModel):
         coerce_numbers_to_str=True,
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_tokens(cls, value: Any) -> Any:
+        return refuse_tokens(value)
+
 
 def _canonical_cidrs(values: list[str]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for value in values:
+        if "%" in value:
+            raise ValueError(
+                f"'{value}' is a scoped IPv6 address (%zone), which only means something on one "
+                "machine; give the network without the zone"
+            )
         try:
             network = ipaddress.ip_network(value, strict=True)
         except ValueError as exc:
             raise ValueError(f"'{value}' is not an IPv4 or IPv6 CIDR ({exc})") from None
+        if network.prefixlen == 0:
+            raise ValueError(
+                f"'{value}' is every {'IPv4' if network.version == 4 else 'IPv6'} address: an "
+                "allow-list that allows everything is none (leave the key out), a deny-list that "
+                "denies everything leaves the token usable from nowhere"
+            )
         canonical = str(network)
         if canonical in seen:
             raise ValueError(f"'{value}' is listed twice")
         seen[canonical] = value
     return tuple(seen)
+
+
+def unusable_cidrs(allowed: Collection[str], denied: Collection[str]) -> str | None:
+    """An allowed network that a denied one wholly covers (the token is usable from nowhere in
+    it), said as a problem; None when every allowed network is usable."""
+    both = sorted(set(allowed) & set(denied))
+    if both:
+        return f"{', '.join(both)} is both allowed and denied"
+    for text in allowed:
+        network = ipaddress.ip_network(text)
+        for other in denied:
+            outer = ipaddress.ip_network(other)
+            if network.version == outer.version and network.subnet_of(outer):  # type: ignore[arg-type]
+                return f"allowed {text} lies wholly inside denied {other}: usable from nowhere"
+    return None
 
 
 def _cidr_input(value: Any) -> Any:
@@ -149,6 +185,7 @@ class TokenSettings(_Settings):
     generation: int = Field(
         0,
         ge=0,
+        le=GENERATION_LIMIT,
         description="Bump to replace the current token at once (e.g. after a leak).",
     )
 
@@ -168,9 +205,9 @@ class TokenSettings(_Settings):
 
     @model_validator(mode="after")
     def _disjoint(self) -> TokenSettings:
-        both = sorted(set(self.allowed_cidrs) & set(self.denied_cidrs))
-        if both:
-            raise ValueError(f"{', '.join(both)} is both allowed and denied")
+        problem = unusable_cidrs(self.allowed_cidrs, self.denied_cidrs)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -188,8 +225,13 @@ class ModelSpec(_Settings):
         description="Name shown in GPT Breeze; derived from the id when absent.",
     )
     context_length: int | None = Field(
-        None, ge=1, description="Context window in tokens, when known."
+        None, ge=1, le=CONTEXT_LIMIT, description="Context window in tokens, when known."
     )
+
+    @field_validator("display_name")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        return None if value is None else display_text(value)
 
     @property
     def label(self) -> str:
@@ -271,6 +313,11 @@ class StackConfig(_Settings):
         "whose resources and outputs keep their single-token names.",
     )
 
+    @field_validator("credential_name")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        return None if value is None else display_text(value)
+
     @model_validator(mode="before")
     @classmethod
     def _fill_placeholders(cls, data: Any, info: ValidationInfo) -> Any:
@@ -290,17 +337,24 @@ class StackConfig(_Settings):
     @model_validator(mode="after")
     def _unique_models(self) -> StackConfig:
         ids: set[str] = set()
-        labels: set[str] = set()
+        labels: dict[str, str] = {}
         for index, model in enumerate(self.models):
             if model.id in ids:
                 raise _KeyedError(f"models[{index}].id", f"'{model.id}' is listed twice")
-            if model.label in labels:
+            earlier = labels.get(look_alike(model.label))
+            if earlier is not None:
+                alike = (
+                    ""
+                    if earlier == model.label
+                    else f" ('{earlier}': names differing only in case or look-alike characters "
+                    "count as one)"
+                )
                 raise _KeyedError(
                     f"models[{index}].displayName",
-                    f"display name '{model.label}' is already used by another model",
+                    f"display name '{model.label}' is already used by another model{alike}",
                 )
             ids.add(model.id)
-            labels.add(model.label)
+            labels[look_alike(model.label)] = model.label
         return self
 
     @model_validator(mode="after")
@@ -347,11 +401,9 @@ class StackConfig(_Settings):
             denied = (
                 self.token.denied_cidrs if consumer.denied_cidrs is None else consumer.denied_cidrs
             )
-            both = sorted(set(allowed) & set(denied))
-            if both:
-                raise _KeyedError(
-                    key, f"{', '.join(both)} is both allowed and denied for its token"
-                )
+            problem = unusable_cidrs(allowed, denied)
+            if problem:
+                raise _KeyedError(key, f"{problem} for its token")
             if consumer.revoked:
                 continue
             for position, entry in enumerate(consumer.secrets or ()):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from breeze_infra.backends import Entry, PulumiStackEntry
 from breeze_infra.config import ModelSpec, StackConfig, TokenSettings
 from breeze_infra.manifest import Manifest, build_manifest
+from breeze_infra.messages import short
 
 
 def component_names(consumer: str | None) -> tuple[str, str]:
@@ -111,7 +112,7 @@ def find(config: StackConfig, name: str | None) -> Audience:
     for audience in active:
         if audience.name == name:
             return audience
-    raise LookupError(f"no active consumer '{name}' (active: {known})")
+    raise LookupError(f"no active consumer '{short(str(name))}' (active: {known})")
 
 
 def consumer_outputs(outputs: object, name: str) -> dict[str, object] | None:

@@ -31,6 +31,7 @@ from breeze_infra.errors import (
     CommandError,
 )
 from breeze_infra.manifest import Manifest
+from breeze_infra.messages import safe_line, short
 from breeze_infra.online import open_client, run_bounded
 from breeze_infra.rotation import ClockError, parse_time, plan_rotation, timestamp
 
@@ -124,7 +125,7 @@ def target_from(
         for key, url in urls:
             if url is not None and url != expected:
                 raise CommandError(
-                    f"{label}: {key}: {url} is not the Workers AI URL of account "
+                    f"{label}: {key}: {short(str(url), 200)} is not the Workers AI URL of account "
                     f"{config.account_id}, which {source} names; are these another stack's "
                     "outputs?",
                     EXIT_BAD_INPUT,
@@ -241,7 +242,8 @@ def check_names(target: Target, inference: bool) -> list[str]:
 
 
 def format_check(check: Check, width: int) -> str:
-    return f"{check.status:<4}  {check.name:<{width}}  {check.detail}"
+    """One report line; the detail may quote Cloudflare, so it is kept to one safe line."""
+    return f"{check.status:<4}  {check.name:<{width}}  {safe_line(check.detail)}"
 
 
 async def run_checks(

@@ -7,11 +7,14 @@ the pattern in the published JSON Schema, so editors flag the mistake before bre
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
+
+from breeze_infra.messages import HIDDEN, looks_like_token
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,42 @@ class TemplateMatches(Matches):
     ) -> dict[str, Any]:
         pattern = f"^(?:(?:{self.regex})|.*\\{{(?:consumer|stack)\\}}.*)$"
         return {**handler(schema), "pattern": pattern}
+
+
+TOKEN_IN_FIELD = (
+    f"'{HIDDEN}': a token never belongs here, this key is published in plain text "
+    "(manifests, outputs, logs)"
+)
+
+
+def refuse_tokens(value: Any) -> Any:
+    """The check every non-secret string field of the config and of each secrets entry gets
+    (``field_validator("*")`` on their base models): a pasted token is refused, never stored."""
+    if any(looks_like_token(text) for text in _strings(value)):
+        raise ValueError(TOKEN_IN_FIELD)
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def display_text(value: str) -> str:
+    """A name a person reads in a menu: visible characters, not blank."""
+    if not value.strip():
+        raise ValueError("is blank; give a visible name or leave the key out")
+    odd = next((c for c in value if unicodedata.category(c).startswith("C")), None)
+    if odd is not None:
+        raise ValueError(
+            f"holds the control or format character U+{ord(odd):04X}; names must be plain text"
+        )
+    return value
+
+
+def look_alike(value: str) -> str:
+    """What two names a person cannot tell apart share (NFKC, case-folded)."""
+    return unicodedata.normalize("NFKC", value).casefold().strip()

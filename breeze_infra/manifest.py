@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from breeze_infra.config import ModelSpec, StackConfig
+from breeze_infra.config import CONTEXT_LIMIT, ModelSpec, StackConfig
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 
 FORMAT = "gpt-breeze-manifest/v1"
@@ -49,7 +49,9 @@ class Model(_Document):
     model_id: str = Field(description="Model ID, e.g. @cf/meta/llama-3.1-8b-instruct.")
     display_name: str = Field(description="Display name shown in GPT Breeze's model list.")
     credential: str = Field(description="Name of the credential this model uses.")
-    context_length: int | None = Field(None, description="Context window in tokens, when known.")
+    context_length: int | None = Field(
+        None, ge=1, le=CONTEXT_LIMIT, description="Context window in tokens, when known."
+    )
 
 
 class Manifest(_Document):
@@ -72,10 +74,6 @@ class Manifest(_Document):
     def with_api_key(self, api_key: str) -> Manifest:
         credentials = tuple(c.model_copy(update={"api_key": api_key}) for c in self.credentials)
         return self.model_copy(update={"credentials": credentials})
-
-    def file_name(self) -> str:
-        """``<stack>.json``, or ``<stack>-<consumer>.json`` in a stack with consumers."""
-        return f"{self.environment}{'-' + self.consumer if self.consumer else ''}.json"
 
     def to_json(self) -> str:
         """Stable text: fields in declaration order, models in config order, absent fields left out."""

@@ -7,6 +7,8 @@ token pasted into the wrong key must not be echoed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
 
 HIDDEN = "[value hidden: it looks like a Cloudflare token]"
@@ -30,3 +32,47 @@ def short(text: str, limit: int = LIMIT) -> str:
     """A value as it is quoted inside a message: masked, one line, at most ``limit`` characters."""
     flat = one_line(masked(text))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether ``text`` holds anything :func:`masked` would hide."""
+    return masked(text) != text
+
+
+def safe_line(text: str) -> str:
+    """A whole printed line: masked and escaped, never cut short (it is ours, not a quote)."""
+    return one_line(masked(text))
+
+
+class SafeStream:
+    """A text stream that passes each complete line through :func:`safe_line` on its way out.
+
+    The CLI puts it in front of stdout and stderr, so no line it prints, whatever it quotes (a
+    stack file, an outputs JSON, Cloudflare's answers), can carry a token, a forged second line
+    or a terminal escape. Lines are held until their newline, so a token split across writes is
+    still recognised.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        if lines:
+            self.stream.write("".join(safe_line(line) + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.stream.write(safe_line(self._pending))
+            self._pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.stream.isatty())
+
+    @property
+    def encoding(self) -> str:
+        return str(getattr(self.stream, "encoding", "utf-8"))

@@ -17,7 +17,7 @@ from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_
 from breeze_infra.consumers import Audience, audience_manifest, audiences
 from breeze_infra.manifest import workers_ai_base_url
 from breeze_infra.policy import PermissionGroupError
-from breeze_infra.project import find_install
+from breeze_infra.project import ProjectError, find_install
 from breeze_infra.rotation import ClockError, RotationPlan, current_time, plan_rotation, timestamp
 from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
 from breeze_infra.token import TokenSpec, WorkersAiToken, lookup_permission_group_ids
@@ -59,7 +59,7 @@ def build(now: datetime | None = None) -> dict[str, Any]:
         group_ids = lookup_permission_group_ids(
             config.account_id, config.token.owner, config.token.permissions
         )
-    except (ConfigError, ClockError, PermissionGroupError) as exc:
+    except (ConfigError, ClockError, PermissionGroupError, ProjectError) as exc:
         raise pulumi.RunError(str(exc)) from None
     for key, message in config_warnings(config):
         pulumi.log.warn(f"{key}: {message}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -101,6 +102,9 @@ def _read_project(path: Path, mtime: int) -> Project:
 def read_yaml_file(path: Path, source: str) -> Any:
     """One YAML file read as the engine reads it; every failure is one line naming the file."""
     try:
+        # Checked before opening: opening a FIFO named like a stack file would wait forever.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise ProjectError(source, "is not a regular file (a folder, a pipe or a device)")
         with path.open("rb") as handle:
             data = handle.read(yamlfile.MAX_BYTES + 1)
     except FileNotFoundError:

@@ -11,9 +11,12 @@ a window to mint it. Everything here is a pure function of (clock, config).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+
+from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOW_VARIABLE = "BREEZE_NOW"
@@ -71,17 +74,44 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+"""RFC 3339 as Go's time package reads it: ``T``, ``t`` or a space between date and time."""
+YEARS = (1970, 9000)
+"""Times outside these years are refused: a rotation window near year 9999 cannot be computed."""
+
+
 def parse_time(text: str) -> datetime:
-    """An RFC 3339 time with its offset (``Z`` or ``+hh:mm``), as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or "T" not in text.upper():
+    """An RFC 3339 time with its offset (``Z`` or ``+hh:mm``), as UTC; ClockError otherwise."""
+    stripped = text.strip()
+    moment = None
+    if _RFC3339.fullmatch(stripped):
+        iso = f"{stripped[:10]}T{stripped[11:].upper().replace('Z', '+00:00')}"
+        try:
+            moment = datetime.fromisoformat(iso)
+        except ValueError:
+            moment = None
+    if moment is None:
         raise ClockError(
-            f"{NOW_VARIABLE}={text!r} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
+            f"{NOW_VARIABLE}{_quoted(text)} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
+        )
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ClockError(
+            f"{NOW_VARIABLE}{_quoted(text)} is outside the years {YEARS[0]} to {YEARS[1]}, "
+            "which rotation windows can be computed for"
         )
     return moment.astimezone(UTC)
+
+
+def _quoted(text: str) -> str:
+    """The value, unless it is long, holds control characters or looks like a token."""
+    if (
+        len(text) > 40
+        or not text.isprintable()
+        or PREFIXED_TOKEN.search(text)
+        or LEGACY_TOKEN.search(text)
+    ):
+        return " (value not shown)"
+    return f"={text!r}"
 
 
 def current_time() -> datetime:

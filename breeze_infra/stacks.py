@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,24 @@ def default_stacks_dir(start: Path | None = None) -> Path:
         raise ConfigError(exc.source, [(None, exc.message)]) from None
 
 
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""Pulumi's rule for a stack name (``tokens.ParseStackName``): letters, digits, '-', '_', '.',
+1 to 100 of them."""
+
+
 def stack_file(stacks_dir: Path, stack: str) -> Path:
+    """``Pulumi.<stack>.yaml`` in the folder; a name Pulumi would refuse is refused here."""
+    if not STACK_NAME.fullmatch(stack):
+        raise ConfigError(
+            f"stack '{short(stack)}'",
+            [
+                (
+                    None,
+                    "not a stack name Pulumi accepts: letters, digits, '-', '_' or '.', "
+                    "1 to 100 characters",
+                )
+            ],
+        )
     return stacks_dir / f"Pulumi.{stack}.yaml"
 
 

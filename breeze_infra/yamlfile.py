@@ -163,7 +163,10 @@ def load(text: str) -> Any:
     """Parse one YAML document as yaml.v3 would, or raise YamlError (one line, no value quoted)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlError(f"is larger than {MAX_BYTES // 1024} KiB; a stack file is a few KiB")
-    loader = _GoLoader(text)
+    try:
+        loader = _GoLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses some characters (NUL) on sight
+        raise YamlError(f"not valid YAML ({_mark(exc)})") from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -495,7 +495,9 @@ def test_doctor_can_check_every_consumer_in_turn(online: OnlineCli) -> None:
     assert "cfat_" not in result.stdout + result.stderr
 
 
-def test_all_consumers_skips_keys_kept_only_in_another_backend(online: OnlineCli) -> None:
+def test_all_consumers_skips_keys_kept_only_in_another_backend_but_never_passes_on_none(
+    online: OnlineCli,
+) -> None:
     single = json.loads(outputs(online))
     deployed = {k: v for k, v in single.items() if k != "apiKey"}
     deployed["apiKeyRef"] = "vault:secret/breeze/dev#apiKey"
@@ -508,8 +510,13 @@ def test_all_consumers_skips_keys_kept_only_in_another_backend(online: OnlineCli
         "-",
         input=json.dumps(deployed),
     )
-    assert result.returncode == 0, result.stderr
+    # Issue 9, class 1: skipping every consumer checks nothing, so the gate fails (it passed).
+    assert result.returncode == 2, result.stderr
     assert result.out_lines == [
         "skip  token  the key is not in the stack outputs (it lives at vault:secret/breeze/dev#apiKey)"
+    ]
+    assert result.err_lines == [
+        "breeze-infra doctor --stack dev: no consumer was checked (every key lives outside the "
+        "stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
     ]
     assert online.emu.total_requests == 0

@@ -25,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from breeze_infra.backends.base import Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
+from breeze_infra.messages import short
 
 _MODULES: dict[str, tuple[str, str]] = {
     "pulumi-stack": ("pulumi_stack", "PulumiStackEntry"),
@@ -86,12 +87,14 @@ def _validate_entries(value: Any, handler: Any, info: ValidationInfo) -> Any:
                 f"required key is missing; one of {names}",
                 raw,
             )
-        elif raw["backend"] not in _MODULES:
+        elif not isinstance(raw["backend"], str) or raw["backend"] not in _MODULES:
+            given = raw["backend"]
+            shown = f"'{short(given)}'" if isinstance(given, str) else f"a {_kind(given)}"
             fail(
                 (index, "backend"),
                 "backend_unknown",
-                f"'{raw['backend']}' is not a secrets backend; expected one of {names}",
-                raw["backend"],
+                f"{shown} is not a secrets backend; expected one of {names}",
+                given,
             )
         else:
             try:
@@ -136,6 +139,15 @@ class _EntriesSchema:
 SecretsEntries = Annotated[tuple[Entry, ...], WrapValidator(_validate_entries), _EntriesSchema()]
 """``breeze-infra:secrets`` (and a consumer's ``secrets``): entries, each validated by the model
 its ``backend`` names."""
+
+
+def _kind(value: Any) -> str:
+    """How a YAML value that is not a string reads to its author."""
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "number" if isinstance(value, int | float) and not isinstance(value, bool) else "value"
 
 
 def duplicate(entries: Sequence[Entry]) -> tuple[int, str] | None:

@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from breeze_infra.fields import refuse_tokens
+
 if TYPE_CHECKING:
     import pulumi
 
@@ -62,6 +64,11 @@ class Entry(BaseModel):
     """The fields that say where the entry writes: two entries with equal ones collide."""
 
     backend: str
+
+    @field_validator("*")
+    @classmethod
+    def _no_tokens(cls, value: Any) -> Any:
+        return refuse_tokens(value)
 
     @field_validator("backend")
     @classmethod

@@ -14,6 +14,7 @@ the Pulumi mocks use, so one walk serves the engine and the simulation.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -191,12 +192,20 @@ def prod_ip_allow_list(resource_type: str, props: Mapping[str, Any], stack: str)
     condition = _plain(_get(props, "condition"))
     request_ip = _plain(_get(condition, "requestIp")) if isinstance(condition, Mapping) else None
     allowed = _plain(_get(request_ip, "ins")) if isinstance(request_ip, Mapping) else None
-    if _is_list(allowed) and allowed:
+    if _is_list(allowed) and allowed and not any(_everywhere(cidr) for cidr in allowed):
         return []
     return [
         f"condition.requestIp.ins: stack '{stack}' is production but its token is usable from "
         "any IP; set breeze-infra:token.allowedCidrs"
     ]
+
+
+def _everywhere(cidr: Any) -> bool:
+    """A /0 (or anything unreadable as a network) allows every address: it is no allow-list."""
+    try:
+        return ipaddress.ip_network(str(_plain(cidr)), strict=False).prefixlen == 0
+    except ValueError:
+        return True
 
 
 def plaintext_keys(
