@@ -1,0 +1,126 @@
+"""Install the fake provider plugins into a private PULUMI_HOME, at the installed SDKs' versions.
+
+Each ``pulumi_*`` SDK ships a ``pulumi-plugin.json`` naming its plugin and (but for
+pulumi-onepassword, whose SDK uses its package version) its version; the SDK asks the engine for
+exactly that plugin, so the fakes are installed under the same names and versions with
+``pulumi plugin install resource NAME VERSION --file LAUNCHER``. A launcher is a two-line script
+that execs this Python on ``breeze_infra.sandbox.provider``. Python policy packs need a language
+host to start them; without one the engine falls back to an analyzer plugin named
+``policy-python``, which is installed here too (it runs ``python -m pulumi.policy`` as the
+language host would).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["PROVIDER_PACKAGES", "install", "plugin_versions", "write_launchers"]
+
+PROVIDER_PACKAGES = (
+    "pulumi_cloudflare",
+    "pulumi_vault",
+    "pulumi_aws",
+    "pulumi_gcp",
+    "pulumi_azure_native",
+    "pulumi_github",
+    "pulumi_pulumiservice",
+    "pulumi_onepassword",
+    "pulumi_kubernetes",
+)
+POLICY_ANALYZER = "policy-python"
+
+
+class PluginError(RuntimeError):
+    """A plugin could not be found or installed: the message names it."""
+
+
+def plugin_versions(packages: tuple[str, ...] = PROVIDER_PACKAGES) -> dict[str, str]:
+    """Plugin name -> version, read from each installed SDK's ``pulumi-plugin.json``.
+
+    The packages are located, not imported (importing the big SDKs takes seconds).
+    """
+    found: dict[str, str] = {}
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise PluginError(f"{package} is not installed in {sys.prefix}")
+        path = Path(next(iter(spec.submodule_search_locations))) / "pulumi-plugin.json"
+        info = json.loads(path.read_text(encoding="utf-8"))
+        # pulumi-onepassword's file names no version: its SDK asks for its package's version.
+        version = info.get("version") or importlib.metadata.version(package)
+        found[str(info["name"])] = str(version)
+    return found
+
+
+def _launcher(python: str, name: str, version: str) -> str:
+    command = [python, "-m", "breeze_infra.sandbox.provider", name, version]
+    return "#!/bin/sh\nexec " + " ".join(shlex.quote(part) for part in command) + ' "$@"\n'
+
+
+_POLICY_LAUNCHER = """#!/bin/sh
+# Started by the engine in the policy pack's folder as: ENGINE_ADDRESS . -OPTION=VALUE...
+venv=""
+for arg do
+  shift
+  case $arg in
+    -virtualenv=*) venv="${arg#*=}" ;;
+    -*=*) ;;
+    *) set -- "$@" "$arg" ;;
+  esac
+done
+python=%s
+if [ -n "$venv" ] && [ -x "$venv/bin/python" ]; then python="$venv/bin/python"; fi
+exec "$python" -u -m pulumi.policy "$@"
+"""
+
+
+def write_launchers(
+    folder: Path, versions: Mapping[str, str], python: str = sys.executable
+) -> dict[str, Path]:
+    """One executable launcher per provider, plus the policy analyzer's; name -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name, version in versions.items():
+        path = folder / f"pulumi-resource-{name}"
+        path.write_text(_launcher(python, name, version), encoding="utf-8")
+        path.chmod(0o755)
+        written[name] = path
+    policy = folder / f"pulumi-analyzer-{POLICY_ANALYZER}"
+    policy.write_text(_POLICY_LAUNCHER % shlex.quote(python), encoding="utf-8")
+    policy.chmod(0o755)
+    written[POLICY_ANALYZER] = policy
+    return written
+
+
+def install(
+    pulumi: str,
+    home: Path,
+    *,
+    python: str = sys.executable,
+    policy_version: str = "1.0.0",
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Install every fake into ``home`` (a PULUMI_HOME); returns plugin name -> version."""
+    versions = plugin_versions()
+    launchers = write_launchers(home / "launchers", versions, python)
+    env = {**(os.environ if environ is None else environ), "PULUMI_HOME": str(home)}
+    env.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+    wanted = [("resource", name, version) for name, version in versions.items()]
+    wanted.append(("analyzer", POLICY_ANALYZER, policy_version))
+    for kind, name, version in wanted:
+        command = [pulumi, "plugin", "install", kind, name, version, "--file", str(launchers[name])]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise PluginError(
+                f"pulumi plugin install {kind} {name} {version} failed: "
+                f"{(done.stderr or done.stdout).strip()}"
+            )
+    return versions
