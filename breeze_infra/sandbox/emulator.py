@@ -587,6 +587,7 @@ class CloudflareEmulator:
         self._path_counts: Counter[str] = Counter()
         self._inference_counts: Counter[str] = Counter()
         self._events: list[TokenEvent] = []
+        self._minted: list[str] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -766,6 +767,11 @@ class CloudflareEmulator:
         with self._lock:
             return list(self._events)
 
+    def minted_values(self) -> list[str]:
+        """Every secret the API minted, deleted tokens' included (to look for leaks)."""
+        with self._lock:
+            return list(self._minted)
+
     def minted_tokens(self) -> list[TokenInfo]:
         """Tokens created through the API and not deleted, oldest first."""
         with self._lock:
@@ -935,6 +941,7 @@ class CloudflareEmulator:
         )
         with self._lock:
             self._tokens[value] = info
+            self._minted.append(value)
             self._events.append(TokenEvent("create", info.id, _name(info)))
         return _ok({**_public(info), "value": value})
 

@@ -124,3 +124,23 @@ def install(
                 f"{(done.stderr or done.stdout).strip()}"
             )
     return versions
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m breeze_infra.sandbox.plugins PULUMI PULUMI_HOME``, with the program's Python."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m breeze_infra.sandbox.plugins PULUMI PULUMI_HOME", file=sys.stderr)
+        return 2
+    try:
+        versions = install(args[0], Path(args[1]))
+    except PluginError as error:
+        print(f"breeze-infra sandbox: {error}", file=sys.stderr)
+        return 1
+    for name, version in versions.items():
+        print(f"{name} {version}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
