@@ -7,7 +7,6 @@ emulator is the one truth about which tokens are live.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -175,7 +174,12 @@ def test_manifest_and_doctor_from_the_stack_outputs(dev: Sandbox) -> None:
         input=outputs,
         env={"BREEZE_NOW": NEXT_WINDOW},
     )
-    assert re.search(r"token\s+ok", doctor.stdout), doctor.stdout
+    verdicts = [line.split()[:3] for line in doctor.stdout.splitlines()]
+    assert verdicts == [
+        ["ok", "token", "active,"],
+        ["ok", "route", "account"],
+        *(["ok", "model", model] for model in MODELS),
+    ], doctor.stdout
     key = json.loads(outputs)["apiKey"]
     assert dev.emulator.bearer_tokens().count(key) >= 1 + len(MODELS), "doctor did not use the key"
 
