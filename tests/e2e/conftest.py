@@ -1,7 +1,7 @@
 """The real Pulumi engine, offline: one copy of the project, a file backend, the fake plugins.
 
-The engine is ``BREEZE_PULUMI`` or ``.engine/bin/pulumi`` (built by ``engine/build.sh`` when Go is
-there). Without either, every test here skips with one line saying how to run them; with
+The engine is ``BREEZE_PULUMI`` or ``.engine/bin/pulumi`` (``engine/build.sh`` builds it, and so does
+this file under ``BREEZE_E2E=1`` when Go is there). Without either, every test here skips with one line saying how to run them; with
 ``BREEZE_E2E=1`` (as in .ci/run) a missing engine fails instead. The set-up is done once per
 session: a copy of the tracked files in a temp folder, the install as Pulumi's uv toolchain does it
 (``uv sync``), the fake plugins in a private PULUMI_HOME, and the Cloudflare emulator on 127.0.0.1.
@@ -39,7 +39,8 @@ def _find_engine() -> Path | None:
     built = ROOT / ".engine" / "bin" / "pulumi"
     if built.is_file():
         return built
-    if shutil.which("go") or Path("/usr/local/go/bin/go").is_file():
+    wanted = os.environ.get("BREEZE_E2E") == "1"
+    if wanted and (shutil.which("go") or Path("/usr/local/go/bin/go").is_file()):
         subprocess.run(["bash", str(ROOT / "engine" / "build.sh")], check=True)
         return built
     return None
