@@ -4,10 +4,13 @@ Each ``pulumi_*`` SDK ships a ``pulumi-plugin.json`` naming its plugin and (but 
 pulumi-onepassword, whose SDK uses its package version) its version; the SDK asks the engine for
 exactly that plugin, so the fakes are installed under the same names and versions with
 ``pulumi plugin install resource NAME VERSION --file LAUNCHER``. A launcher is a two-line script
-that execs this Python on ``breeze_infra.sandbox.provider``. Python policy packs need a language
-host to start them; without one the engine falls back to an analyzer plugin named
-``policy-python``, which is installed here too (it runs ``python -m pulumi.policy`` as the
-language host would).
+that execs this Python on ``breeze_infra.sandbox.provider``.
+
+Python policy packs are started by the language host, which cannot be built here (the engine
+3.274 no longer falls back to a ``policy-python`` analyzer plugin). ``policy_launcher`` writes an
+executable that starts a pack as the host does (``python -u -m pulumi.policy ENGINE PACK`` with the
+pack's virtualenv, in the pack's folder); ``pulumi preview --policy-pack LAUNCHER`` runs it as a
+binary analyzer, under the engine's real analyzer protocol.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["PROVIDER_PACKAGES", "install", "plugin_versions", "write_launchers"]
+__all__ = ["PROVIDER_PACKAGES", "install", "plugin_versions", "policy_launcher", "write_launchers"]
 
 PROVIDER_PACKAGES = (
     "pulumi_cloudflare",
@@ -35,7 +38,6 @@ PROVIDER_PACKAGES = (
     "pulumi_onepassword",
     "pulumi_kubernetes",
 )
-POLICY_ANALYZER = "policy-python"
 
 
 class PluginError(RuntimeError):
@@ -66,26 +68,16 @@ def _launcher(python: str, name: str, version: str) -> str:
 
 
 _POLICY_LAUNCHER = """#!/bin/sh
-# Started by the engine in the policy pack's folder as: ENGINE_ADDRESS . -OPTION=VALUE...
-venv=""
-for arg do
-  shift
-  case $arg in
-    -virtualenv=*) venv="${arg#*=}" ;;
-    -*=*) ;;
-    *) set -- "$@" "$arg" ;;
-  esac
-done
-python=%s
-if [ -n "$venv" ] && [ -x "$venv/bin/python" ]; then python="$venv/bin/python"; fi
-exec "$python" -u -m pulumi.policy "$@"
+# Started by the engine as: LAUNCHER ENGINE_ADDRESS
+cd %(pack)s || exit 1
+exec %(python)s -u -m pulumi.policy "$1" %(pack)s
 """
 
 
 def write_launchers(
     folder: Path, versions: Mapping[str, str], python: str = sys.executable
 ) -> dict[str, Path]:
-    """One executable launcher per provider, plus the policy analyzer's; name -> path."""
+    """One executable launcher per provider; name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name, version in versions.items():
@@ -93,11 +85,24 @@ def write_launchers(
         path.write_text(_launcher(python, name, version), encoding="utf-8")
         path.chmod(0o755)
         written[name] = path
-    policy = folder / f"pulumi-analyzer-{POLICY_ANALYZER}"
-    policy.write_text(_POLICY_LAUNCHER % shlex.quote(python), encoding="utf-8")
-    policy.chmod(0o755)
-    written[POLICY_ANALYZER] = policy
     return written
+
+
+def policy_launcher(pack: Path, folder: Path) -> Path:
+    """An executable that starts the policy pack in ``pack`` (with ``pack/venv`` when present)."""
+    python = pack / "venv" / "bin" / "python"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{pack.name}-policy-pack"
+    path.write_text(
+        _POLICY_LAUNCHER
+        % {
+            "pack": shlex.quote(str(pack)),
+            "python": shlex.quote(str(python) if python.exists() else sys.executable),
+        },
+        encoding="utf-8",
+    )
+    path.chmod(0o755)
+    return path
 
 
 def install(
@@ -105,7 +110,6 @@ def install(
     home: Path,
     *,
     python: str = sys.executable,
-    policy_version: str = "1.0.0",
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Install every fake into ``home`` (a PULUMI_HOME); returns plugin name -> version."""
@@ -113,9 +117,8 @@ def install(
     launchers = write_launchers(home / "launchers", versions, python)
     env = {**(os.environ if environ is None else environ), "PULUMI_HOME": str(home)}
     env.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
-    wanted = [("resource", name, version) for name, version in versions.items()]
-    wanted.append(("analyzer", POLICY_ANALYZER, policy_version))
-    for kind, name, version in wanted:
+    for name, version in versions.items():
+        kind = "resource"
         command = [pulumi, "plugin", "install", kind, name, version, "--file", str(launchers[name])]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
