@@ -21,8 +21,15 @@ MODELS = ["@cf/meta/llama-3.1-8b-instruct", "@cf/openai/gpt-oss-20b"]
 
 
 def _live(sandbox: Sandbox) -> dict[str, str]:
-    """Live tokens minted through the API: id -> name."""
-    return {t.id: str((t.record or {})["name"]) for t in sandbox.emulator.minted_tokens()}
+    """This stack's live tokens minted through the API: id -> name."""
+    named = {t.id: str((t.record or {})["name"]) for t in sandbox.emulator.minted_tokens()}
+    return {key: name for key, name in named.items() if name.startswith(f"breeze-infra {STACK} ")}
+
+
+def _events(sandbox: Sandbox) -> list[TokenEvent]:
+    """This stack's token writes (other tests' stacks share the emulator)."""
+    prefix = f"breeze-infra {STACK} "
+    return [e for e in sandbox.emulator.token_events if e.name.startswith(prefix)]
 
 
 def _outputs(sandbox: Sandbox) -> dict[str, object]:
@@ -52,7 +59,7 @@ def dev(installed: Sandbox) -> Sandbox:
 def test_preview_then_up_creates_two_slots_in_the_emulator(dev: Sandbox) -> None:
     preview = dev.pulumi_cmd("preview", "--stack", STACK)
     assert "+ 4 to create" in preview.stdout
-    assert dev.emulator.token_events == [], "a preview minted a token"
+    assert _events(dev) == [], "a preview minted a token"
 
     dev.pulumi_cmd("up", "--yes", "--stack", STACK)
     live = _live(dev)
@@ -75,18 +82,18 @@ def test_preview_then_up_creates_two_slots_in_the_emulator(dev: Sandbox) -> None
 
 
 def test_second_up_in_the_same_window_changes_nothing(dev: Sandbox) -> None:
-    before = dev.emulator.token_events
+    before = _events(dev)
     dev.pulumi_cmd("up", "--yes", "--expect-no-changes", "--stack", STACK)
-    assert dev.emulator.token_events == before
+    assert _events(dev) == before
 
 
 def test_next_window_replaces_one_slot_creating_before_deleting(dev: Sandbox) -> None:
     old = _outputs(dev)
-    start = len(dev.emulator.token_events)
+    start = len(_events(dev))
     preview = dev.pulumi_cmd("preview", "--stack", STACK, env={"BREEZE_NOW": NEXT_WINDOW})
     assert "1 to replace" in preview.stdout
     dev.pulumi_cmd("up", "--yes", "--stack", STACK, env={"BREEZE_NOW": NEXT_WINDOW})
-    writes = _writes(dev.emulator.token_events[start:])
+    writes = _writes(_events(dev)[start:])
     assert writes == [
         ("create", "breeze-infra dev slot-b w693 g0"),
         ("delete", "breeze-infra dev slot-b w691 g0"),
@@ -101,12 +108,12 @@ def test_next_window_replaces_one_slot_creating_before_deleting(dev: Sandbox) ->
 
 
 def test_generation_bump_replaces_only_the_current_token(dev: Sandbox) -> None:
-    start = len(dev.emulator.token_events)
+    start = len(_events(dev))
     dev.pulumi_cmd(
         "config", "set", "--stack", STACK, "--path", "breeze-infra:token.generation", "1"
     )
     dev.pulumi_cmd("up", "--yes", "--stack", STACK, env={"BREEZE_NOW": NEXT_WINDOW})
-    assert _writes(dev.emulator.token_events[start:]) == [
+    assert _writes(_events(dev)[start:]) == [
         ("create", "breeze-infra dev slot-b w693 g1"),
         ("delete", "breeze-infra dev slot-b w693 g0"),
     ]
@@ -117,7 +124,7 @@ def test_generation_bump_replaces_only_the_current_token(dev: Sandbox) -> None:
 
 
 def test_vault_entry_added_writes_the_key_as_a_secret_and_leaves_tokens(dev: Sandbox) -> None:
-    start = len(dev.emulator.token_events)
+    start = len(_events(dev))
     for key, value in (
         ("secrets[0].backend", "pulumi-stack"),
         ("secrets[1].backend", "vault"),
@@ -130,7 +137,7 @@ def test_vault_entry_added_writes_the_key_as_a_secret_and_leaves_tokens(dev: San
             "config", "set", "--plaintext", "--stack", STACK, "--path", f"breeze-infra:{key}", value
         )
     dev.pulumi_cmd("up", "--yes", "--stack", STACK, env={"BREEZE_NOW": NEXT_WINDOW})
-    assert dev.emulator.token_events[start:] == []
+    assert _events(dev)[start:] == []
     state = json.loads(dev.pulumi_cmd("stack", "export", "--stack", STACK).stdout)
     secrets = [
         r for r in state["deployment"]["resources"] if r["type"] == "vault:kv/secretV2:SecretV2"
@@ -187,6 +194,6 @@ def test_manifest_and_doctor_from_the_stack_outputs(dev: Sandbox) -> None:
 def test_destroy_leaves_no_live_token(dev: Sandbox) -> None:
     dev.pulumi_cmd("destroy", "--yes", "--stack", STACK, env={"BREEZE_NOW": NEXT_WINDOW})
     assert _live(dev) == {}
-    deleted = [e for e in dev.emulator.token_events if e.action == "delete"]
-    created = [e for e in dev.emulator.token_events if e.action == "create"]
+    deleted = [e for e in _events(dev) if e.action == "delete"]
+    created = [e for e in _events(dev) if e.action == "create"]
     assert {e.token_id for e in deleted} == {e.token_id for e in created}
