@@ -458,7 +458,7 @@ class _Server(ThreadingHTTPServer):
         self.emulator = emulator
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", emulator.requested_port), _Handler)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         conn, address = super().get_request()
@@ -571,8 +571,11 @@ class CloudflareEmulator:
         models: Iterable[Model] | None = None,
         latency: float = 0.0,
         default_per_page: int = 100,
+        port: int = 0,
     ) -> None:
         self.account_id = account_id
+        self.requested_port = port
+        """0 (the default) takes a free port."""
         self.default_per_page = default_per_page
         self._lock = threading.Lock()
         self._stopping = threading.Event()

@@ -44,16 +44,22 @@ class PluginError(RuntimeError):
     """A plugin could not be found or installed: the message names it."""
 
 
-def plugin_versions(packages: tuple[str, ...] = PROVIDER_PACKAGES) -> dict[str, str]:
+def plugin_versions(
+    packages: tuple[str, ...] = PROVIDER_PACKAGES,
+    required: tuple[str, ...] = ("pulumi_cloudflare",),
+) -> dict[str, str]:
     """Plugin name -> version, read from each installed SDK's ``pulumi-plugin.json``.
 
-    The packages are located, not imported (importing the big SDKs takes seconds).
+    The packages are located, not imported (importing the big SDKs takes seconds). A backend SDK
+    that is not installed gets no plugin (the program cannot use that backend anyway).
     """
     found: dict[str, str] = {}
     for package in packages:
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
-            raise PluginError(f"{package} is not installed in {sys.prefix}")
+            if package in required:
+                raise PluginError(f"{package} is not installed in {sys.prefix}")
+            continue
         path = Path(next(iter(spec.submodule_search_locations))) / "pulumi-plugin.json"
         info = json.loads(path.read_text(encoding="utf-8"))
         # pulumi-onepassword's file names no version: its SDK asks for its package's version.
