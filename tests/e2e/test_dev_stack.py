@@ -7,6 +7,7 @@ emulator is the one truth about which tokens are live.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from tests.e2e.conftest import ACCOUNT_ID, Sandbox
 STACK = "dev"
 NEXT_WINDOW = "2026-12-25T09:00:00Z"
 """30 days after NOW: window 693, held by slot b."""
+THIRD_WINDOW = "2027-01-24T09:00:00Z"
+"""Window 694, slot a again."""
 MODELS = ["@cf/meta/llama-3.1-8b-instruct", "@cf/openai/gpt-oss-20b"]
 
 
@@ -149,6 +152,28 @@ def test_vault_entry_added_writes_the_key_as_a_secret_and_leaves_tokens(dev: San
     assert secrets[0]["outputs"]["name"] == "breeze/dev"
 
 
+def _vault_secret(dev: Sandbox) -> dict[str, object]:
+    state = json.loads(dev.pulumi_cmd("stack", "export", "--stack", STACK).stdout)
+    [found] = [
+        r for r in state["deployment"]["resources"] if r["type"] == "vault:kv/secretV2:SecretV2"
+    ]
+    return dict(found)
+
+
+def test_next_window_updates_the_vault_secret_in_place(dev: Sandbox) -> None:
+    before = _vault_secret(dev)
+    start = len(_events(dev))
+    up = dev.pulumi_cmd("up", "--yes", "--stack", STACK, env={"BREEZE_NOW": THIRD_WINDOW})
+    assert _writes(_events(dev)[start:]) == [
+        ("create", "breeze-infra dev slot-a w694 g1"),
+        ("delete", "breeze-infra dev slot-a w692 g0"),
+    ]
+    after = _vault_secret(dev)
+    assert after["id"] == before["id"], "the vault secret was replaced, not updated"
+    assert after["outputs"]["dataJson"] != before["outputs"]["dataJson"]  # type: ignore[index]
+    assert re.search(r"~ +vault:kv(/secretV2)?:SecretV2 +\S+ +updated", up.stdout), up.stdout
+
+
 def test_no_plaintext_key_in_state_or_anything_pulumi_printed(dev: Sandbox) -> None:
     minted = dev.emulator.minted_values()
     assert len(minted) >= 4
@@ -179,7 +204,7 @@ def test_manifest_and_doctor_from_the_stack_outputs(dev: Sandbox) -> None:
         "--stack",
         STACK,
         input=outputs,
-        env={"BREEZE_NOW": NEXT_WINDOW},
+        env={"BREEZE_NOW": THIRD_WINDOW},
     )
     verdicts = [line.split()[:3] for line in doctor.stdout.splitlines()]
     assert verdicts == [
@@ -192,7 +217,7 @@ def test_manifest_and_doctor_from_the_stack_outputs(dev: Sandbox) -> None:
 
 
 def test_destroy_leaves_no_live_token(dev: Sandbox) -> None:
-    dev.pulumi_cmd("destroy", "--yes", "--stack", STACK, env={"BREEZE_NOW": NEXT_WINDOW})
+    dev.pulumi_cmd("destroy", "--yes", "--stack", STACK, env={"BREEZE_NOW": THIRD_WINDOW})
     assert _live(dev) == {}
     deleted = [e for e in _events(dev) if e.action == "delete"]
     created = [e for e in _events(dev) if e.action == "create"]
