@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from breeze_infra.client import CloudflareClient  # noqa: E402
 from breeze_infra.doctor import MAX_CONCURRENT, api_key, run_doctor, target_from  # noqa: E402
 from breeze_infra.rotation import current_time  # noqa: E402
+from breeze_infra.sandbox.emulator import CloudflareEmulator, Model, TokenInfo, default_catalog  # noqa: E402
 from breeze_infra.stacks import load_stack  # noqa: E402
-from tests.emulator import CloudflareEmulator, Model, TokenInfo, default_catalog  # noqa: E402
 from tests.online_cli import stack_text  # noqa: E402
 
 KEY = "cfat_benchmarkKey000000000000000000000000000000"

@@ -288,6 +288,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     synth.set_defaults(command=_synth)
 
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="serve a local Cloudflare emulator and fake provider plugins for a real pulumi up",
+    )
+    sandbox.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(".breeze-sandbox"),
+        help="state folder (default: %(default)s)",
+    )
+    sandbox.add_argument("--port", type=int, default=8790, help="emulator port on 127.0.0.1")
+    sandbox.add_argument("--env-file", type=Path, help="also write the export lines here")
+    sandbox.add_argument("--reset", action="store_true", help="start with an empty sandbox")
+    sandbox.set_defaults(command=_sandbox)
+
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["manifest", "config"])
     schema.set_defaults(command=_schema)
@@ -696,6 +711,16 @@ def _one_consumer(
             "`pulumi stack output --json --show-secrets` after `pulumi up`"
         )
     return config, own
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from breeze_infra.sandbox.plugins import PluginError
+    from breeze_infra.sandbox.session import SandboxError, run
+
+    try:
+        return run(args.dir, port=args.port, env_file=args.env_file, reset=args.reset)
+    except (SandboxError, PluginError) as exc:
+        raise CommandFailed(str(exc)) from None
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from breeze_infra.sandbox.emulator import CloudflareEmulator
 from tests.conftest import ROOT
-from tests.emulator import CloudflareEmulator
 
 NOW = "2026-11-25T09:30:00Z"
 BOOTSTRAP = "cfat_bootstrapTokenForTests00000000000000000000"

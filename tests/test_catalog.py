@@ -28,8 +28,14 @@ from breeze_infra.catalog import (
 )
 from breeze_infra.client import ClientSettings, CloudflareClient
 from breeze_infra.config import ModelSpec
+from breeze_infra.sandbox.emulator import (
+    CloudflareEmulator,
+    Fault,
+    Model,
+    TokenInfo,
+    default_catalog,
+)
 from tests.conftest import ROOT
-from tests.emulator import CloudflareEmulator, Fault, Model, TokenInfo, default_catalog
 from tests.online_cli import BOOTSTRAP, CHAT, WRONG_ACCOUNT, OnlineCli
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

@@ -30,7 +30,7 @@ from breeze_infra.client import (
     api_root,
     inference_base_url,
 )
-from tests.emulator import (
+from breeze_infra.sandbox.emulator import (
     DEFAULT_TOKEN,
     CloudflareEmulator,
     Fault,

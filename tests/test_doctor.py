@@ -21,7 +21,7 @@ from breeze_infra.config import parse_config
 from breeze_infra.doctor import MAX_CONCURRENT, Check, Target, judge_token, run_checks
 from breeze_infra.manifest import build_manifest, workers_ai_base_url
 from breeze_infra.rotation import plan_rotation, timestamp
-from tests.emulator import CloudflareEmulator, Fault, TokenInfo
+from breeze_infra.sandbox.emulator import CloudflareEmulator, Fault, TokenInfo
 from tests.online_cli import BOOTSTRAP, CHAT, KEY, NOW, WRONG_ACCOUNT, OnlineCli, Run
 
 CLOCK = datetime.fromisoformat(NOW.replace("Z", "+00:00"))

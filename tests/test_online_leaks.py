@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import CloudflareEmulator, Fault, TokenInfo
+from breeze_infra.sandbox.emulator import CloudflareEmulator, Fault, TokenInfo
 from tests.online_cli import OnlineCli, Run
 from tests.test_doctor import outputs
 

@@ -23,7 +23,7 @@ def block(marker: str) -> str:
 
 
 def test_readme_has_exactly_one_line_per_command() -> None:
-    for marker in ("main-command", "test-command"):
+    for marker in ("main-command", "test-command", "e2e-command"):
         assert "\n" not in block(marker)
 
 
@@ -40,6 +40,8 @@ def test_ci_runs_the_readmes_commands() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "readme_command test-command" in script
     assert "readme_command main-command" in script
+    assert "readme_command e2e-command" in script
+    assert 'BREEZE_E2E=1 bash -euo pipefail -c "$e2e"' in script
     extracted = subprocess.run(
         [
             "bash",

@@ -1,9 +1,11 @@
-"""A local Cloudflare API emulator for tests and benchmarks.
+"""A local Cloudflare API emulator for tests, benchmarks and the sandbox.
 
 Cloudflare cannot be reached from CI, and mocking httpx would skip the parts that break in
 practice (timeouts, dropped sockets, keep-alive reuse), so this is a real HTTP server on
 127.0.0.1 speaking the v4 envelope and the error codes documented in
-/work/shared/reference/cloudflare.md. Faults are scripted per path prefix and consumed one per
+Cloudflare's reference notes. Tokens can be created, listed, read, updated and deleted on the
+account and user paths, as the fake cloudflare provider plugin does for the real Pulumi engine;
+``token_events`` keeps the order of those writes. Faults are scripted per path prefix and consumed one per
 request, which lets a test describe an exact sequence such as "429, 503, then success".
 
 Error codes marked "emulator-invented" below have no documented Cloudflare equivalent; the client
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import secrets
 import socket
 import sys
 import threading
@@ -22,6 +26,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, cast
@@ -38,6 +43,7 @@ __all__ = [
     "Fault",
     "Model",
     "RecordedRequest",
+    "TokenEvent",
     "TokenInfo",
     "default_catalog",
 ]
@@ -51,6 +57,7 @@ WORKERS_AI_WRITE_ID = "bacc64e0f6c34fc0883a1223f938a104"
 TEXT_GENERATION = "Text Generation"
 WORKERS_AI_PERMISSIONS = frozenset({"Workers AI Read", "Workers AI Write"})
 TOKENS_READ_PERMISSIONS = frozenset({"Account API Tokens Read", "Account API Tokens Write"})
+USER_TOKENS_PERMISSIONS = frozenset({"API Tokens Read", "API Tokens Write"})
 
 _ACCOUNT_SCOPE = "com.cloudflare.api.account"
 _USER_SCOPE = "com.cloudflare.api.user"
@@ -129,6 +136,8 @@ class TokenInfo:
     expires_on: str | None = None
     not_before: str | None = None
     permissions: frozenset[str] | None = None
+    record: dict[str, Any] | None = None
+    """The API's view of a token minted through the emulator (name, policies, ...); else None."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -449,7 +458,7 @@ class _Server(ThreadingHTTPServer):
         self.emulator = emulator
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", emulator.requested_port), _Handler)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         conn, address = super().get_request()
@@ -562,8 +571,11 @@ class CloudflareEmulator:
         models: Iterable[Model] | None = None,
         latency: float = 0.0,
         default_per_page: int = 100,
+        port: int = 0,
     ) -> None:
         self.account_id = account_id
+        self.requested_port = port
+        """0 (the default) takes a free port."""
         self.default_per_page = default_per_page
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -577,6 +589,8 @@ class CloudflareEmulator:
         self._requests: list[RecordedRequest] = []
         self._path_counts: Counter[str] = Counter()
         self._inference_counts: Counter[str] = Counter()
+        self._events: list[TokenEvent] = []
+        self._minted: list[str] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -750,6 +764,22 @@ class CloudflareEmulator:
     def bearer_tokens(self) -> list[str | None]:
         return [r.bearer for r in self.requests]
 
+    @property
+    def token_events(self) -> list[TokenEvent]:
+        """Token writes through the API (create, update, delete), in the order they happened."""
+        with self._lock:
+            return list(self._events)
+
+    def minted_values(self) -> list[str]:
+        """Every secret the API minted, deleted tokens' included (to look for leaks)."""
+        with self._lock:
+            return list(self._minted)
+
+    def minted_tokens(self) -> list[TokenInfo]:
+        """Tokens created through the API and not deleted, oldest first."""
+        with self._lock:
+            return [t for t in self._tokens.values() if t.record is not None]
+
     def reset_log(self) -> None:
         with self._lock:
             self._requests.clear()
@@ -787,6 +817,13 @@ class CloudflareEmulator:
             token = self._tokens.get(bearer)
         if parts == ["user", "tokens", "verify"] and method == "GET":
             return self._verify(token, "user")
+        if parts[:2] == ["user", "tokens"]:
+            denied = self._authorise(token, parts[1:], user=True)
+            if denied is not None:
+                return denied
+            if parts[2:] == ["permission_groups"] and method == "GET":
+                return self._permission_groups(request)
+            return self._tokens_api(request, "user", parts[2:])
         if len(parts) < 2 or parts[0] != "accounts":
             return _error(404, 7000, "No route for that URI")
         if parts[1] != self.account_id:
@@ -803,6 +840,8 @@ class CloudflareEmulator:
             return denied
         if rest == ["tokens", "permission_groups"] and method == "GET":
             return self._permission_groups(request)
+        if rest[:1] == ["tokens"]:
+            return self._tokens_api(request, "account", rest[1:])
         if rest == ["ai", "models", "search"] and method == "GET":
             return self._search_models(request)
         if rest == ["ai", "v1", "chat", "completions"] and method == "POST":
@@ -824,18 +863,27 @@ class CloudflareEmulator:
             note = {"code": 10000, "message": f"This API Token is {token.status}", "type": None}
         return _ok(result, messages=[note])
 
-    def _authorise(self, token: TokenInfo | None, rest: list[str]) -> _Answer | None:
+    def _authorise(
+        self, token: TokenInfo | None, rest: list[str], *, user: bool = False
+    ) -> _Answer | None:
         if token is None:
             return _error(401, 10000, "Authentication error")
         if token.status != "active":
             return _error(403, 9109, "Invalid access token")
-        needed = TOKENS_READ_PERMISSIONS if rest[:1] == ["tokens"] else WORKERS_AI_PERMISSIONS
+        if user:
+            needed = USER_TOKENS_PERMISSIONS
+        elif rest[:1] == ["tokens"]:
+            needed = TOKENS_READ_PERMISSIONS
+        else:
+            needed = WORKERS_AI_PERMISSIONS
         if token.permissions is not None and not (token.permissions & needed):
             return _error(403, 10000, "Authentication error")
         return None
 
     def _permission_groups(self, request: RecordedRequest) -> _Answer:
-        name = _first(request.query, "name")
+        # The API documents the name filter as URL-encoded text, and decodes it once more.
+        raw_name = _first(request.query, "name")
+        name = None if raw_name is None else unquote(raw_name)
         scope = _first(request.query, "scope")
         groups = [
             g
@@ -844,6 +892,81 @@ class CloudflareEmulator:
         ]
         info = {"page": 1, "per_page": len(groups), "count": len(groups)}
         return _ok(groups, result_info={**info, "total_count": len(groups)})
+
+    def _tokens_api(self, request: RecordedRequest, kind: TokenKind, rest: list[str]) -> _Answer:
+        """``/accounts/<id>/tokens[/<token_id>]`` and ``/user/tokens[/<token_id>]``."""
+        method = request.method
+        if not rest:
+            if method == "GET":
+                with self._lock:
+                    found = [_public(t) for t in self._tokens.values() if _owned(t, kind)]
+                info = {"page": 1, "per_page": len(found), "count": len(found)}
+                return _ok(found, result_info={**info, "total_count": len(found)})
+            if method == "POST":
+                return self._create_token(request, kind)
+            return _error(405, 10405, "Method not allowed")  # emulator-invented
+        if len(rest) != 1:
+            return _error(404, 7000, "No route for that URI")
+        with self._lock:
+            found_token = next(
+                (t for t in self._tokens.values() if t.id == rest[0] and _owned(t, kind)), None
+            )
+        if found_token is None:
+            return _error(404, 1003, "Token not found")  # emulator-invented code
+        if method == "GET":
+            return _ok(_public(found_token))
+        if method == "DELETE":
+            with self._lock:
+                self._tokens.pop(found_token.value, None)
+                self._events.append(TokenEvent("delete", found_token.id, _name(found_token)))
+            return _ok({"id": found_token.id})
+        if method == "PUT":
+            return self._update_token(request, found_token)
+        return _error(405, 10405, "Method not allowed")  # emulator-invented
+
+    def _create_token(self, request: RecordedRequest, kind: TokenKind) -> _Answer:
+        body, problem = _token_body(request)
+        if problem is not None:
+            return problem
+        prefix = "cfat_" if kind == "account" else "cfut_"
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        value = prefix + "".join(secrets.choice(alphabet) for _ in range(43))
+        now = _now()
+        record = {**body, "issued_on": now, "modified_on": now, "status": "active"}
+        info = TokenInfo(
+            value=value,
+            id=uuid.uuid4().hex,
+            kind=kind,
+            expires_on=body.get("expires_on"),
+            not_before=body.get("not_before"),
+            permissions=_granted(body),
+            record=record,
+        )
+        with self._lock:
+            self._tokens[value] = info
+            self._minted.append(value)
+            self._events.append(TokenEvent("create", info.id, _name(info)))
+        return _ok({**_public(info), "value": value})
+
+    def _update_token(self, request: RecordedRequest, token: TokenInfo) -> _Answer:
+        body, problem = _token_body(request)
+        if problem is not None:
+            return problem
+        status = body.pop("status", None) or (token.record or {}).get("status", "active")
+        record = {**body, "issued_on": (token.record or {}).get("issued_on", _now())}
+        record.update(modified_on=_now(), status=status)
+        updated = replace(
+            token,
+            status=status,
+            expires_on=body.get("expires_on"),
+            not_before=body.get("not_before"),
+            permissions=_granted(body),
+            record=record,
+        )
+        with self._lock:
+            self._tokens[token.value] = updated
+            self._events.append(TokenEvent("update", token.id, _name(updated)))
+        return _ok(_public(updated))
 
     def _search_models(self, request: RecordedRequest) -> _Answer:
         try:
@@ -957,6 +1080,87 @@ class CloudflareEmulator:
         if found.task != TEXT_GENERATION:
             return _error(400, 5006, f"Error: the emulator does not run {found.task} models")
         return _ok({"response": "ok", "usage": {"prompt_tokens": 5, "completion_tokens": 1}})
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    """One token write through the API: ``action`` is create, update or delete."""
+
+    action: Literal["create", "update", "delete"]
+    token_id: str
+    name: str
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
+_GROUPS_BY_ID = {str(g["id"]): str(g["name"]) for g in PERMISSION_GROUPS}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _owned(token: TokenInfo, kind: TokenKind) -> bool:
+    return token.record is not None and token.kind == kind
+
+
+def _name(token: TokenInfo) -> str:
+    return str((token.record or {}).get("name", ""))
+
+
+def _public(token: TokenInfo) -> dict[str, Any]:
+    """A token as list and get answer: never its secret."""
+    return {"id": token.id, **(token.record or {})}
+
+
+def _granted(body: Mapping[str, Any]) -> frozenset[str]:
+    """The permission names an allow policy grants (what the emulator authorises calls on)."""
+    names: set[str] = set()
+    for item in body.get("policies", []):
+        if item.get("effect") == "allow":
+            names.update(_GROUPS_BY_ID[g["id"]] for g in item["permission_groups"])
+    return frozenset(names)
+
+
+def _token_body(request: RecordedRequest) -> tuple[dict[str, Any], _Answer | None]:
+    """A create or update body checked as the API checks it; the error answers as Cloudflare's."""
+    try:
+        body = request.json()
+    except ValueError:
+        return {}, _error(400, 9207, "Request body is not valid JSON")
+    if not isinstance(body, dict):
+        return {}, _error(400, 9207, "Request body must be an object")
+    name = body.get("name")
+    if not isinstance(name, str) or not name or len(name) > 120:
+        return {}, _error(400, 1007, "name: must be 1 to 120 characters")  # code invented
+    policies = body.get("policies")
+    if not isinstance(policies, list) or not policies:
+        return {}, _error(400, 1008, "policies: at least one policy is required")  # invented
+    for item in policies:
+        problem = _policy_problem(item)
+        if problem is not None:
+            return {}, _error(400, 1009, f"policies: {problem}")  # code invented
+    for key in ("expires_on", "not_before"):
+        value = body.get(key)
+        if value is not None and not (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
+            return {}, _error(400, 1010, f"{key}: not a YYYY-MM-DDTHH:MM:SSZ time")  # invented
+    return body, None
+
+
+def _policy_problem(item: object) -> str | None:
+    if not isinstance(item, dict):
+        return "a policy must be an object"
+    if item.get("effect") not in ("allow", "deny"):
+        return "effect must be allow or deny"
+    groups = item.get("permission_groups")
+    if not isinstance(groups, list) or not groups:
+        return "permission_groups must list at least one group"
+    for group in groups:
+        if not isinstance(group, dict) or group.get("id") not in _GROUPS_BY_ID:
+            return f"unknown permission group {group!r}"
+    resources = item.get("resources")
+    if not isinstance(resources, dict) or not resources:
+        return "resources must be a non-empty object"
+    return None
 
 
 def _relative(path: str) -> str:

@@ -1,0 +1,158 @@
+"""The fake provider plugin over real gRPC: what the engine relies on, without the engine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from breeze_infra.sandbox import values
+from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, WORKERS_AI_READ_ID, CloudflareEmulator
+from breeze_infra.sandbox.provider import build, serve
+
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+TOKEN_TYPE = "cloudflare:index/accountToken:AccountToken"
+URN = f"urn:pulumi:dev::breeze-infra::breeze:index:WorkersAiToken${TOKEN_TYPE}::workers-ai-slot-a"
+
+
+def _token_inputs(**changes: Any) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "accountId": ACCOUNT,
+        "name": "breeze-infra dev slot-a w692 g0",
+        "expiresOn": "2027-01-02T00:00:00Z",
+        "policies": [
+            {
+                "effect": "allow",
+                "permissionGroups": [{"id": WORKERS_AI_READ_ID}],
+                "resources": json.dumps({f"com.cloudflare.api.account.{ACCOUNT}": "*"}),
+            }
+        ],
+    }
+    return {**inputs, **changes}
+
+
+def _stub(name: str) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    server, port = serve(build(name, "1.0.0"))
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield provider_pb2_grpc.ResourceProviderStub(channel)
+    finally:
+        channel.close()
+        server.stop(0)
+
+
+@pytest.fixture
+def cloudflare() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    yield from _stub("cloudflare")
+
+
+@pytest.fixture
+def vault() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    yield from _stub("vault")
+
+
+def _diff(
+    stub: provider_pb2_grpc.ResourceProviderStub, old: dict[str, Any], new: dict[str, Any]
+) -> Any:
+    return stub.Diff(
+        provider_pb2.DiffRequest(
+            id="x",
+            urn=URN,
+            type=TOKEN_TYPE,
+            olds=values.to_struct(old),
+            old_inputs=values.to_struct(old),
+            news=values.to_struct(new),
+        )
+    )
+
+
+def test_a_name_change_is_an_in_place_update_reported_by_key(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    answer = _diff(
+        cloudflare, _token_inputs(), _token_inputs(name="breeze-infra dev slot-a w694 g0")
+    )
+    assert answer.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(answer.diffs) == ["name"] and list(answer.replaces) == []
+    assert answer.hasDetailedDiff
+    assert answer.detailedDiff["name"].kind == provider_pb2.PropertyDiff.UPDATE
+
+
+def test_a_changed_account_forces_replacement(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    answer = _diff(cloudflare, _token_inputs(), _token_inputs(accountId="f" * 32))
+    assert list(answer.replaces) == ["accountId"]
+    assert answer.detailedDiff["accountId"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
+
+
+def test_the_same_value_made_secret_is_no_change(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    old = _token_inputs()
+    new = _token_inputs(name=values.secret(old["name"]))
+    assert _diff(cloudflare, old, new).changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_unmodelled_requests_are_unimplemented_and_named(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    zone = "cloudflare:index/zone:Zone"
+    with pytest.raises(grpc.RpcError) as create:
+        cloudflare.Create(
+            provider_pb2.CreateRequest(urn=f"urn:pulumi:dev::p::{zone}::z", type=zone)
+        )
+    assert create.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert f"Create of {zone}" in create.value.details()
+    with pytest.raises(grpc.RpcError) as invoke:
+        cloudflare.Invoke(provider_pb2.InvokeRequest(tok="cloudflare:index/getZone:getZone"))
+    assert invoke.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "Invoke of cloudflare:index/getZone:getZone" in invoke.value.details()
+    with pytest.raises(grpc.RpcError) as construct:
+        cloudflare.Construct(provider_pb2.ConstructRequest(type="x:index:Thing"))
+    assert construct.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "Construct" in construct.value.details()
+
+
+def test_a_backend_keeps_secret_inputs_secret(
+    vault: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    inputs = {"mount": "secret", "name": "breeze/dev", "dataJson": values.secret('{"apiKey":"k"}')}
+    answer = vault.Create(
+        provider_pb2.CreateRequest(
+            urn="urn:pulumi:dev::p::vault:kv/secretV2:SecretV2::s",
+            type="vault:kv/secretV2:SecretV2",
+            properties=values.to_struct(inputs),
+        )
+    )
+    outputs = values.from_struct(answer.properties)
+    assert answer.id and outputs == inputs and values.is_secret(outputs["dataJson"])
+
+
+def test_create_mints_in_the_emulator_and_returns_the_value_as_a_secret(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with CloudflareEmulator(account_id=ACCOUNT) as emulator:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", emulator.base_url)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEFAULT_TOKEN)
+        answer = cloudflare.Create(
+            provider_pb2.CreateRequest(
+                urn=URN, type=TOKEN_TYPE, properties=values.to_struct(_token_inputs())
+            )
+        )
+        outputs = values.from_struct(answer.properties)
+        [minted] = emulator.minted_tokens()
+        assert answer.id == minted.id
+        assert outputs["value"] == values.secret(minted.value)
+        assert minted.record is not None and minted.record["name"] == _token_inputs()["name"]
+        cloudflare.Delete(
+            provider_pb2.DeleteRequest(
+                id=answer.id, urn=URN, type=TOKEN_TYPE, properties=answer.properties
+            )
+        )
+        assert emulator.minted_tokens() == []
+        assert [e.action for e in emulator.token_events] == ["create", "delete"]
