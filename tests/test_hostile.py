@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from breeze_infra.manifest import build_manifest, workers_ai_base_url
+from breeze_infra.sandbox.emulator import CloudflareEmulator, Fault, TokenInfo
 from tests.conftest import ACCOUNT_ID, ROOT, CliRun
-from tests.emulator import CloudflareEmulator, Fault, TokenInfo
 from tests.online_cli import OnlineCli
 
 PREFIXED = "cfat_HOSTILEprefixed0123456789abcdefghijABCDEFGHIJ"

@@ -95,8 +95,9 @@ def write_launchers(
 
 
 def policy_launcher(pack: Path, folder: Path) -> Path:
-    """An executable that starts the policy pack in ``pack`` (with ``pack/venv`` when present)."""
-    python = pack / "venv" / "bin" / "python"
+    """An executable that starts the policy pack in ``pack`` (with the ``pack/.venv`` that
+    ``uv sync --project <pack>`` makes, when present)."""
+    python = pack / ".venv" / "bin" / "python"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{pack.name}-policy-pack"
     path.write_text(

@@ -173,13 +173,15 @@ def sandbox(engine: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture(scope="session")
 def installed(sandbox: Sandbox) -> Sandbox:
-    """``pulumi install`` as the uv toolchain runs it (a plain ``uv sync``), then the fakes.
+    """Every backend chosen the documented way (``uv add --group backends <sdk>``, which updates
+    pyproject.toml and uv.lock), then ``pulumi install`` as the uv toolchain runs it (a plain
+    ``uv sync``), then the fakes at the versions of the SDKs that install left."""
+    from breeze_infra.backends import backend_classes
 
-    A plain ``uv sync`` installs no backend SDK (they are extras today); the backends' SDKs are
-    then added with ``--inexact --extra all``, which a later ``uv sync`` would strip again.
-    """
+    chosen = [entry.requirement for entry in backend_classes().values() if entry.package]
+    sandbox.run(["uv", "add", "-q", "--group", "backends", *chosen])
     sandbox.run(["uv", "sync"])
-    sandbox.run(["uv", "sync", "--inexact", "--extra", "all"])
+    sandbox.run(["uv", "sync", "--locked", "--check"])
     home = sandbox.env["PULUMI_HOME"]
     sandbox.run([sandbox.python, "-m", "breeze_infra.sandbox.plugins", str(sandbox.pulumi), home])
     return sandbox

@@ -1,7 +1,7 @@
 """The guard-rails pack under the real engine's analyzer: ``pulumi preview --policy-pack policy``.
 
-The pack gets its own virtualenv exactly as the workflows build it (``uv venv`` in policy/ and its
-requirements.txt). Without a Python language host the engine cannot start a pack folder, so
+The pack gets its own virtualenv exactly as the workflows build it
+(``uv sync --locked --project policy``, into policy/.venv). Without a Python language host the engine cannot start a pack folder, so
 ``--policy-pack`` is given an executable that starts ``policy/`` as the host would. A clean stack passes; a program with an over-scoped or a non-expiring token is
 blocked, naming the rule.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from breeze_infra.guardrails import EXPIRY, LEAST_PRIVILEGE, WORKERS_AI_READ
+from breeze_guardrails.facts import WORKERS_AI_READ
+from breeze_guardrails.rules import EXPIRY, LEAST_PRIVILEGE
 from breeze_infra.sandbox import plugins
 from breeze_infra.sandbox.emulator import PERMISSION_GROUPS
 from tests.e2e.conftest import ACCOUNT_ID, Sandbox
@@ -54,19 +55,9 @@ token("never-expires", ["{WORKERS_AI_READ}"], None)
 @pytest.fixture(scope="module")
 def pack(installed: Sandbox) -> Path:
     folder = installed.project / "policy"
-    installed.run(["uv", "venv", "--quiet", "venv"], cwd=folder)
     installed.run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            "venv/bin/python",
-            "-r",
-            "requirements.txt",
-        ],
-        cwd=folder,
+        ["uv", "sync", "--locked", "--quiet", "--project", str(folder)],
+        env={"UV_PROJECT_ENVIRONMENT": str(folder / ".venv")},
     )
     return plugins.policy_launcher(folder, installed.project.parent / "policy-launcher")
 
