@@ -545,6 +545,12 @@ def _manifests_from_outputs(
                 "apiKey",
             )
         }
+    for name, (manifest, _, _) in found.items():
+        if name is not None and manifest.consumer != name:
+            raise BadInput(
+                f"{label}: consumers.{_quoted(name)}.manifest.consumer: names another consumer; "
+                "export the outputs again with `pulumi stack output --json --show-secrets`"
+            )
     manifests = {name: manifest for name, (manifest, _, _) in found.items()}
     if wanted is not None:
         manifests = {name: _pick(manifests, name) for name in wanted}

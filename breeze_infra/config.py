@@ -494,14 +494,14 @@ def config_warnings(config: StackConfig) -> list[tuple[str, str]]:
     if needed == 0:
         return [
             (
-                f"{NAMESPACE}:consumers",
+                f"{config.project}:consumers",
                 "no active consumer: pulumi up deletes every token and secret write of this stack",
             )
         ]
     if needed > 0.8 * quota:
         return [
             (
-                f"{NAMESPACE}:consumers",
+                f"{config.project}:consumers",
                 f"{needed} tokens use {needed * 100 // quota}% of Cloudflare's quota of {quota} "
                 f"{config.token.owner} tokens (other tokens count too)",
             )

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from breeze_infra.config import CONTEXT_LIMIT, ModelSpec, StackConfig
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
+from breeze_infra.fields import refuse_tokens
 
 FORMAT = "gpt-breeze-manifest/v1"
 
@@ -24,6 +25,13 @@ class _Document(BaseModel):
     model_config = ConfigDict(
         extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
     )
+
+    @field_validator("*")
+    @classmethod
+    def _no_token(cls, value: Any, info: ValidationInfo) -> Any:
+        """A manifest read back from outputs JSON is printed: a token pasted into a name there
+        (outputs of a stack deployed before config refused it) is refused, never shown."""
+        return value if info.field_name == "api_key" else refuse_tokens(value)
 
 
 class Credential(_Document):

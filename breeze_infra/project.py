@@ -50,6 +50,8 @@ class Project:
     defaults: dict[str, Any] = field(default_factory=dict)
     """Project-level ``config:`` values of this project's namespace, key without the prefix:
     the engine applies them to every stack that does not set the key."""
+    required: frozenset[str] = frozenset()
+    """Keys Pulumi.yaml declares with no default: the engine refuses a stack that lacks one."""
 
     @property
     def stacks_dir(self) -> Path:
@@ -91,11 +93,16 @@ def _read_project(path: Path, mtime: int) -> Project:
     if not isinstance(name, str) or not name:
         raise ProjectError(source, "name: required, the project's name")
     configured = document.get("stackConfigDir")
+    config = document.get("config")
+    if isinstance(config, str):  # the old form: `config: <folder of stack files>`
+        configured, config = configured or config, None
+    defaults, required = _project_config(config, name, source)
     return Project(
         root=path.parent,
         name=name,
         stack_config_dir=configured if isinstance(configured, str) else ".",
-        defaults=_project_defaults(document.get("config"), name, source),
+        defaults=defaults,
+        required=required,
     )
 
 
@@ -121,23 +128,32 @@ def read_yaml_file(path: Path, source: str) -> Any:
         raise ProjectError(source, str(exc)) from None
 
 
-def _project_defaults(config: Any, name: str, source: str) -> dict[str, Any]:
-    """Project ``config:`` entries for this namespace: ``key: value``, or ``{default: ...}``,
-    or ``{value: ...}``; an unqualified key belongs to the project."""
+def _project_config(config: Any, name: str, source: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """Project ``config:`` entries for this namespace (``key: value``, ``{default: ...}`` or
+    ``{value: ...}``; an unqualified key belongs to the project), and the keys declared with
+    neither, which every stack must set. Declared types are left to the config model."""
     if config is None:
-        return {}
+        return {}, frozenset()
     if not isinstance(config, dict):
         raise ProjectError(source, "config: expected a mapping of keys to values")
     defaults: dict[str, Any] = {}
+    required: set[str] = set()
     for full_key, spec in config.items():
-        namespace, _, key = full_key.rpartition(":")
-        if namespace not in ("", name):
+        parts = full_key.split(":") if ":" in full_key else [name, full_key]
+        if len(parts) == 3 and parts[1] == "config":
+            parts = [parts[0], parts[2]]
+        if len(parts) != 2 or parts[0] != name:
             continue
-        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
-            defaults[key] = spec.get("value", spec.get("default"))
-        elif not isinstance(spec, dict):
+        key = parts[1]
+        if not isinstance(spec, dict):
             defaults[key] = spec
-    return defaults
+        elif "default" in spec and "value" in spec:
+            raise ProjectError(source, f"config: {full_key}: give a default or a value, not both")
+        elif "default" in spec or "value" in spec:
+            defaults[key] = spec.get("value", spec.get("default"))
+        else:
+            required.add(key)
+    return defaults, frozenset(required)
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

@@ -88,7 +88,8 @@ def stack_name(path: Path) -> str:
 
 
 def split_key(full_key: str) -> tuple[str, str] | None:
-    """``ns:name`` or the old ``ns:config:name``, as Pulumi parses keys; None when it can't."""
+    """``ns:name`` or the old ``ns:config:name``, as Pulumi's ``config.ParseKey`` parses keys;
+    None when it can't."""
     parts = full_key.split(":")
     if len(parts) == 2:
         return parts[0], parts[1]
@@ -144,7 +145,8 @@ def read_stack_file(path: Path, project: Project | None = None) -> StackFile:
     secret: set[str] = set()
     problems: list[tuple[str | None, str]] = []
     for raw_key, value in config.items():
-        parsed = split_key(raw_key)
+        # Pulumi (since 3.44) gives a key without a namespace the project's.
+        parsed = split_key(raw_key if ":" in raw_key else f"{project.name}:{raw_key}")
         if parsed is None:
             problems.append(
                 (
@@ -160,9 +162,15 @@ def read_stack_file(path: Path, project: Project | None = None) -> StackFile:
             continue
         if _has_secure(value):
             secret.add(key)
-        settings[key] = engine_text(value)
+        # A top-level null reaches the program as empty text after the engine's round trip.
+        settings[key] = "" if value is None else engine_text(value)
     for key, value in project.defaults.items():
         settings.setdefault(f"{project.name}:{key}", engine_text(value))
+    problems.extend(
+        (f"{project.name}:{key}", "missing: Pulumi.yaml declares it with no default")
+        for key in sorted(project.required)
+        if f"{project.name}:{key}" not in settings
+    )
     if problems:
         raise ConfigError(source, problems)
     return StackFile(

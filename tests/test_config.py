@@ -214,19 +214,28 @@ def test_an_unquoted_all_digit_account_id_is_read_as_the_engine_reads_it(
     assert "'1.2345678901234568e+30' is not a Cloudflare account id" in str(caught.value)
 
 
-def test_keys_without_a_namespace_are_refused_as_pulumi_refuses_the_file(
+def test_keys_without_a_namespace_belong_to_the_project_as_pulumi_reads_them(
     stacks_dir: Path,
 ) -> None:
     path = write_stack(
         stacks_dir, "bare", f"config:\n  accountId: {ACCOUNT_ID}\n  models: [{{id: '@cf/a/b'}}]\n"
     )
+    assert load_stack(path).account_id == ACCOUNT_ID
+
+
+def test_a_key_pulumi_cannot_parse_is_refused_as_pulumi_refuses_the_file(
+    stacks_dir: Path,
+) -> None:
+    path = write_stack(
+        stacks_dir,
+        "bad",
+        f"config:\n  breeze-infra:accountId: {ACCOUNT_ID}\n  breeze-infra:token:rotationDays: 7\n",
+    )
     with pytest.raises(ConfigError) as caught:
         load_stack(path)
     assert [line.split(": ", 1)[1] for line in caught.value.lines()] == [
-        "config: 'accountId': Pulumi cannot read this key; keys are <namespace>:<name>, "
-        "e.g. breeze-infra:accountId",
-        "config: 'models': Pulumi cannot read this key; keys are <namespace>:<name>, "
-        "e.g. breeze-infra:accountId",
+        "config: 'breeze-infra:token:rotationDays': Pulumi cannot read this key; keys are "
+        "<namespace>:<name>, e.g. breeze-infra:accountId",
     ]
 
 

@@ -228,8 +228,19 @@ WRITER = [  # 2. nothing written outside the folder asked for, nothing half-writ
         "--all-consumers",
         "-o",
         "out",
-        expect="outputs.json: consumers.alice.manifest.consumer: '..' cannot name a file",
-        files={OUT: consumer_outputs({"alice": manifest_json("dev", "..")}), "out/.keep": ""},
+        expect="outputs.json: consumers....manifest.consumer: '..' cannot name a file",
+        files={OUT: consumer_outputs({"..": manifest_json("dev", "..")}), "out/.keep": ""},
+    ),
+    c(
+        "a-manifest-naming-another-consumer",
+        "manifest",
+        "--from-outputs",
+        OUT,
+        "--all-consumers",
+        "-o",
+        "out",
+        expect="outputs.json: consumers.alice.manifest.consumer: names another consumer",
+        files={OUT: consumer_outputs({"alice": manifest_json("dev", "bob")}), "out/.keep": ""},
     ),
     c(
         "consumer-with-a-separator",
@@ -240,7 +251,10 @@ WRITER = [  # 2. nothing written outside the folder asked for, nothing half-writ
         "-o",
         "out",
         expect="cannot name a file",
-        files={OUT: consumer_outputs({"a": manifest_json("dev", "a/../../b")}), "out/.keep": ""},
+        files={
+            OUT: consumer_outputs({"a/../../b": manifest_json("dev", "a/../../b")}),
+            "out/.keep": "",
+        },
     ),
     c(
         "environment-of-the-wrong-type",
@@ -261,11 +275,11 @@ WRITER = [  # 2. nothing written outside the folder asked for, nothing half-writ
         "--all-consumers",
         "-o",
         "out",
-        expect="outputs.json: consumers.bob.manifest: would write dev-b-c.json, which "
-        "outputs.json: consumers.alice.manifest writes too; nothing was written",
+        expect="outputs.json: consumers.c.manifest: would write dev-b-c.json, which "
+        "outputs.json: consumers.b-c.manifest writes too; nothing was written",
         files={
             OUT: consumer_outputs(
-                {"alice": manifest_json("dev", "b-c"), "bob": manifest_json("dev-b", "c")}
+                {"b-c": manifest_json("dev", "b-c"), "c": manifest_json("dev-b", "c")}
             ),
             "out/.keep": "",
         },
@@ -278,12 +292,10 @@ WRITER = [  # 2. nothing written outside the folder asked for, nothing half-writ
         "--all-consumers",
         "-o",
         "out",
-        expect="consumers.bob.manifest: would write DEV-x.json, which outputs.json: "
-        "consumers.alice.manifest writes too",
+        expect="consumers.X.manifest: would write dev-X.json, which outputs.json: "
+        "consumers.x.manifest writes too",
         files={
-            OUT: consumer_outputs(
-                {"alice": manifest_json("dev", "x"), "bob": manifest_json("DEV", "x")}
-            ),
+            OUT: consumer_outputs({"x": manifest_json("dev", "x"), "X": manifest_json("dev", "X")}),
             "out/.keep": "",
         },
     ),
@@ -569,7 +581,7 @@ NO_PYTHON = [  # 6. no Python exception leaks through
     c(
         "a-megabyte-stack-file",
         *VALIDATE,
-        expect="stacks/Pulumi.dev.yaml: is larger than 1024 KiB",
+        expect="stacks/Pulumi.dev.yaml: is larger than 256 KiB",
         stack=stack_yaml(models=models_yaml("x" * (1 << 20))),
     ),
 ]

@@ -241,3 +241,37 @@ def test_the_resolved_config_of_pulumi_config_json_is_checked_like_the_file(proj
     printed["breeze-infra:credentialName"] = {"secret": True}
     with pytest.raises(ConfigError, match="credentialName: is an encrypted"):
         load_resolved(json.loads(json.dumps(printed)), "config.json", "dev", project / "stacks")
+
+
+def test_a_key_pulumi_yaml_declares_without_default_must_be_set(project: Path) -> None:
+    (project / "Pulumi.yaml").write_text(
+        "name: breeze-infra\nruntime: python\nstackConfigDir: stacks\n"
+        "config:\n  credentialName:\n    type: string\n",
+        encoding="utf-8",
+    )
+    path = project / "stacks" / "Pulumi.dev.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    assert _offline(path) == [
+        f"{Path('stacks/Pulumi.dev.yaml')}: breeze-infra:credentialName: missing: Pulumi.yaml "
+        "declares it with no default"
+    ]
+    path.write_text(BASE + "  breeze-infra:credentialName: Team\n", encoding="utf-8")
+    assert isinstance(_offline(path), StackConfig)
+
+
+def test_values_read_as_the_engines_round_trip_leaves_them(project: Path) -> None:
+    """Keys without a namespace are the project's; an empty value is empty text, not 'null'."""
+    path = project / "stacks" / "Pulumi.forms.yaml"
+    path.write_text(
+        f"config:\n  accountId: {ACCOUNT_ID}\n  models: [{{id: '@cf/a/b', contextLength: 1e3}}]\n"
+        "  credentialName:\n",
+        encoding="utf-8",
+    )
+    settings = read_stack_file(path).settings
+    assert settings["breeze-infra:credentialName"] == ""
+    assert settings["breeze-infra:models"] == '[{"contextLength":1000,"id":"@cf/a/b"}]'
+    lines = _offline(path)
+    assert lines == _program(settings)
+    assert lines == [
+        f'{SOURCE}: breeze-infra:credentialName: String should have at least 1 character (got "")'
+    ]
