@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,6 +48,9 @@ from breeze_infra.errors import (
     as_int,
 )
 from breeze_infra.messages import safe_line, short
+
+if TYPE_CHECKING:
+    from breeze_infra.limiter import RequestLimiter
 
 __all__ = [
     "BASE_URL_ENV",
@@ -250,6 +253,7 @@ class CloudflareClient:
         transport: httpx.AsyncBaseTransport | None = None,
         allow_http: bool = False,
         user_agent: str = "breeze-infra",
+        limiter: RequestLimiter | None = None,
     ) -> None:
         token = token.strip()
         if not token:
@@ -288,6 +292,7 @@ class CloudflareClient:
         self._sleep = sleep or asyncio.sleep
         self._rng = rng or _system_random.random
         self._user_agent = user_agent
+        self._limiter = limiter
         self._http = httpx.AsyncClient(
             timeout=self.settings.timeout(), transport=transport, follow_redirects=False
         )
@@ -506,12 +511,11 @@ class CloudflareClient:
             retry_after: float | None = None
             try:
                 response = await asyncio.wait_for(
-                    self._http.request(
+                    self._send(
                         call.method,
                         url,
                         params=dict(params) if params else None,
                         json=json,
-                        headers=self._headers(),
                         timeout=settings.timeout(remaining),
                     ),
                     timeout=max(remaining, 0.001),
@@ -550,6 +554,28 @@ class CloudflareClient:
                 settings.attempts,
             )
             await self._sleep(delay)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str | int | float | bool] | None,
+        json: object | None,
+        timeout: httpx.Timeout,
+    ) -> httpx.Response:
+        """One attempt on the wire; a shared limiter, when given, admits it first (its wait
+        counts against the call's deadline)."""
+
+        async def request() -> httpx.Response:
+            return await self._http.request(
+                method, url, params=params, json=json, headers=self._headers(), timeout=timeout
+            )
+
+        if self._limiter is None:
+            return await request()
+        async with self._limiter.slot():
+            return await request()
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         settings = self.settings
