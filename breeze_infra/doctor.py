@@ -58,9 +58,9 @@ KEY_ENV: Final = "BREEZE_API_KEY"
 MAX_CONCURRENT: Final = 8
 """Requests in flight at once: a 10-model stack finishes in two round trips, far below Workers
 AI's 300 text-generation requests per minute."""
-CONSUMERS_AT_ONCE: Final = 16
-"""Consumers checked at once by ``--all-consumers``: 16 x 2 requests in flight at 200 ms per answer
-would be 160 requests/s, so the shared limiter (not this cap) sets the pace."""
+CONSUMERS_AT_ONCE: Final = 32
+"""Consumers checked at once by ``--all-consumers``: enough that the shared limiter (32 requests in
+flight, 75 per second), not this cap, sets the pace at 200 ms per answer."""
 SOON: Final = timedelta(days=7)
 PROMPT: Final = ({"role": "user", "content": "Reply with one word."},)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
