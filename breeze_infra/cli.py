@@ -276,7 +276,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the 1-token chat completion per model (each one costs neurons)",
     )
-    _consumer_options(doctor, "checked one after another")
+    _consumer_options(
+        doctor, "checked concurrently under one request budget, reported in config order"
+    )
     _timeout_option(doctor, "the whole run")
     doctor.set_defaults(command=_doctor)
 
@@ -625,7 +627,7 @@ def _read_json(source: str, label: str) -> Any:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from breeze_infra.doctor import api_key, run_doctor, target_from
+    from breeze_infra.doctor import Consumer, api_key, run_fleet, target_from
     from breeze_infra.stacks import display_path, load_stack, stack_file
 
     path = stack_file(_stacks_dir(args), args.stack)
@@ -640,14 +642,13 @@ def _doctor(args: argparse.Namespace) -> int:
         names = [args.consumer]
     if args.all_consumers and outputs is not None:
         _refuse_redacted(outputs, label)
-    worst = EXIT_OK
-    checked = 0
+    # Every consumer is read before any is checked: bad input is refused before a request is sent.
+    blocks: list[Consumer] = []
     for name in names:
         own_config, own_outputs = config, outputs
         if name is not None or config.consumers is not None:
             own_config, own_outputs = _one_consumer(config, args.stack, name, outputs, label)
-        if args.all_consumers and name is not None:
-            print(f"consumer {name}:", flush=True)
+        header = f"consumer {name}:" if args.all_consumers and name is not None else None
         if args.all_consumers and own_outputs is not None and not _has_key(own_outputs):
             reference = own_outputs.get("apiKeyRef") if isinstance(own_outputs, dict) else None
             if not isinstance(reference, str) or reference.startswith("pulumi-stack://"):
@@ -657,23 +658,27 @@ def _doctor(args: argparse.Namespace) -> int:
                     "`pulumi stack output --json --show-secrets`"
                 )
             # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
-            print(f"skip  token  the key is not in the stack outputs (it lives at {reference})")
+            skipped = f"skip  token  the key is not in the stack outputs (it lives at {reference})"
+            blocks.append(Consumer(header, skipped=skipped))
             continue
-        checked += 1
         target = target_from(
             own_config, args.stack, display_path(path), own_outputs, label or "outputs"
         )
         key = api_key(own_outputs, label or "outputs", os.environ)
-        code = run_doctor(
-            target, key, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
-        )
-        worst = max(worst, code)
-    if checked == 0:
+        blocks.append(Consumer(header, target, key))
+    if not any(block.target is not None for block in blocks):
+        for block in blocks:
+            for line in (block.header, block.skipped):
+                if line is not None:
+                    print(line)
         raise BadInput(
             f"breeze-infra doctor --stack {args.stack}: no consumer was checked (every key lives "
             "outside the stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
         )
-    return worst
+    # One deadline and one request budget for the whole run, however many consumers.
+    return run_fleet(
+        blocks, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
+    )
 
 
 def _refuse_redacted(outputs: Any, label: str) -> None:

@@ -10,6 +10,7 @@ ever handed to the client, which keeps it out of every message and log record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -30,15 +31,18 @@ from breeze_infra.errors import (
     CloudflareError,
     CommandError,
 )
+from breeze_infra.limiter import DOCTOR_LIMITS, Limits, RequestLimiter
 from breeze_infra.manifest import Manifest
 from breeze_infra.messages import safe_line, short
 from breeze_infra.online import open_client, run_bounded
 from breeze_infra.rotation import ClockError, parse_time, plan_rotation, timestamp
 
 __all__ = [
+    "CONSUMERS_AT_ONCE",
     "KEY_ENV",
     "MAX_CONCURRENT",
     "Check",
+    "Consumer",
     "Target",
     "api_key",
     "format_check",
@@ -46,6 +50,7 @@ __all__ = [
     "key_owner",
     "run_checks",
     "run_doctor",
+    "run_fleet",
     "target_from",
 ]
 
@@ -53,6 +58,9 @@ KEY_ENV: Final = "BREEZE_API_KEY"
 MAX_CONCURRENT: Final = 8
 """Requests in flight at once: a 10-model stack finishes in two round trips, far below Workers
 AI's 300 text-generation requests per minute."""
+CONSUMERS_AT_ONCE: Final = 32
+"""Consumers checked at once by ``--all-consumers``: enough that the shared limiter (32 requests in
+flight, 75 per second), not this cap, sets the pace at 200 ms per answer."""
 SOON: Final = timedelta(days=7)
 PROMPT: Final = ({"role": "user", "content": "Reply with one word."},)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -256,16 +264,19 @@ async def run_checks(
     owner_of_key: Owner | None = None,
     emit: Callable[[Check], None] | None = None,
     concurrency: int = MAX_CONCURRENT,
+    deadline_at: float | None = None,
 ) -> list[Check]:
     """Run every check concurrently and return (and ``emit``) the verdicts in a fixed order.
 
     Lines come out in order as soon as all earlier ones are known, so a person watching sees
     progress and CI logs read the same every run. A check still running when ``budget`` seconds
-    have passed is cancelled and reported as failed.
+    have passed (or at ``deadline_at``, a loop time, when a whole run shares one deadline) is
+    cancelled and reported as failed.
     """
     gate = asyncio.Semaphore(concurrency)
     loop = asyncio.get_running_loop()
-    deadline_at = loop.time() + budget + _REPORT_GRACE
+    if deadline_at is None:
+        deadline_at = loop.time() + budget + _REPORT_GRACE
     checks: list[tuple[str, Awaitable[Check]]] = [
         ("token", _token(client, target, now, gate, owner_of_key)),
         ("route", _route(client, target, gate)),
@@ -304,6 +315,19 @@ async def run_checks(
     return results
 
 
+@dataclass(frozen=True)
+class Consumer:
+    """One block of the report: a consumer to check with its key, or a ready line saying why not.
+
+    ``header`` (``consumer NAME:``) opens the block when the run covers several consumers.
+    """
+
+    header: str | None
+    target: Target | None = None
+    key: str | None = None
+    skipped: str | None = None
+
+
 def run_doctor(
     target: Target,
     key: str,
@@ -314,26 +338,128 @@ def run_doctor(
     out: IO[str],
 ) -> int:
     """Print one line per check; 0 when none failed (warnings pass), 1 when any did."""
-    width = max(len(name) for name in check_names(target, inference))
-    owner = key_owner(key)
+    return run_fleet(
+        [Consumer(None, target, key)], now=now, timeout=timeout, inference=inference, out=out
+    )
 
-    def emit(check: Check) -> None:
-        print(format_check(check, width), file=out, flush=True)
 
-    async def work() -> list[Check]:
-        async with open_client(key, timeout, "doctor") as client:
-            return await run_checks(
-                client,
-                target,
-                now,
-                inference=inference,
-                budget=timeout,
-                owner_of_key=owner,
-                emit=emit,
-            )
+def run_fleet(
+    consumers: Sequence[Consumer],
+    *,
+    now: datetime,
+    timeout: float,
+    inference: bool,
+    out: IO[str],
+    limits: Limits = DOCTOR_LIMITS,
+    at_once: int = CONSUMERS_AT_ONCE,
+    limiter: RequestLimiter | None = None,
+) -> int:
+    """Check consumers concurrently under one request budget and one deadline; report in order.
 
-    checks = run_bounded(work, timeout, "doctor")
-    return EXIT_FAILED if any(c.status == "fail" for c in checks) else EXIT_OK
+    At most ``at_once`` consumers are checked at a time, and every request of the run passes
+    through one limiter (``limits``). Each consumer's block is printed whole, in the given order,
+    as soon as it and every block before it are known: the block being waited on streams, later
+    ones are buffered. A consumer not started when ``timeout`` runs out is reported as not checked
+    and fails the run. Returns the worst exit code of all blocks.
+    """
+
+    async def work() -> int:
+        shared = limiter if limiter is not None else RequestLimiter(limits)
+        return await _fleet(consumers, now, timeout, inference, out, shared, at_once)
+
+    return run_bounded(work, timeout, "doctor")
+
+
+async def _fleet(
+    consumers: Sequence[Consumer],
+    now: datetime,
+    timeout: float,
+    inference: bool,
+    out: IO[str],
+    limiter: RequestLimiter,
+    at_once: int,
+) -> int:
+    loop = asyncio.get_running_loop()
+    deadline_at = loop.time() + timeout + _REPORT_GRACE
+    cap = asyncio.Semaphore(at_once)
+    count = len(consumers)
+    lines: list[asyncio.Queue[str | None]] = [asyncio.Queue() for _ in range(count)]
+    settled = [asyncio.Event() for _ in range(count)]
+    started = [False] * count
+    given_up = [False] * count
+    codes = [EXIT_OK] * count
+    errors: list[CommandError | None] = [None] * count
+
+    async def check(index: int, target: Target, key: str) -> None:
+        queue = lines[index]
+        async with cap:
+            if given_up[index] or loop.time() >= deadline_at:
+                given_up[index] = True
+                settled[index].set()
+                return
+            started[index] = True
+            settled[index].set()
+            width = max(len(name) for name in check_names(target, inference))
+            try:
+                async with open_client(key, timeout, "doctor", limiter) as client:
+                    results = await run_checks(
+                        client,
+                        target,
+                        now,
+                        inference=inference,
+                        budget=timeout,
+                        owner_of_key=key_owner(key),
+                        emit=lambda c: queue.put_nowait(format_check(c, width)),
+                        deadline_at=deadline_at,
+                    )
+                codes[index] = EXIT_FAILED if any(c.status == "fail" for c in results) else EXIT_OK
+            except CommandError as exc:
+                errors[index] = exc
+            finally:
+                queue.put_nowait(None)
+
+    tasks = [
+        asyncio.ensure_future(check(i, c.target, c.key))
+        for i, c in enumerate(consumers)
+        if c.target is not None and c.key is not None
+    ]
+    worst = EXIT_OK
+    try:
+        for index, consumer in enumerate(consumers):
+            if consumer.header is not None:
+                print(consumer.header, file=out, flush=True)
+            if consumer.target is None:
+                if consumer.skipped is not None:
+                    print(consumer.skipped, file=out, flush=True)
+                continue
+            remaining = deadline_at - loop.time()
+            if not settled[index].is_set() and remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(settled[index].wait(), remaining)
+            if not started[index]:
+                given_up[index] = True
+                width = max(len(n) for n in check_names(consumer.target, inference))
+                unchecked = Check(
+                    "doctor",
+                    "fail",
+                    f"not checked: the {timeout:g} s budget (--timeout) ran out before this "
+                    "consumer's turn; allow more with --timeout, or check it with --consumer NAME",
+                )
+                print(format_check(unchecked, max(width, len("doctor"))), file=out, flush=True)
+                worst = max(worst, EXIT_FAILED)
+                continue
+            while (line := await lines[index].get()) is not None:
+                print(line, file=out, flush=True)
+            error = errors[index]
+            if error is not None:
+                raise error
+            worst = max(worst, codes[index])
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    _log.debug("doctor: %d request(s) through the shared limiter", limiter.admitted)
+    return worst
 
 
 async def _token(

@@ -15,7 +15,7 @@ import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 from breeze_infra.catalog import (
     CATALOG_PERMISSION,
@@ -34,6 +34,9 @@ from breeze_infra.errors import (
     CommandError,
     NetworkError,
 )
+
+if TYPE_CHECKING:
+    from breeze_infra.limiter import RequestLimiter
 
 __all__ = [
     "TOKEN_ENV",
@@ -99,10 +102,14 @@ def client_settings(timeout: float) -> ClientSettings:
     )
 
 
-def open_client(token: str, timeout: float, what: str) -> CloudflareClient:
-    """A client for CLOUDFLARE_BASE_URL (or Cloudflare); a malformed token or root is bad input."""
+def open_client(
+    token: str, timeout: float, what: str, limiter: RequestLimiter | None = None
+) -> CloudflareClient:
+    """A client for CLOUDFLARE_BASE_URL (or Cloudflare); a malformed token or root is bad input.
+
+    Clients given one ``limiter`` share its request budget."""
     try:
-        return CloudflareClient(token, settings=client_settings(timeout))
+        return CloudflareClient(token, settings=client_settings(timeout), limiter=limiter)
     except ValueError as exc:
         raise CommandError(f"breeze-infra {what}: {exc}", EXIT_BAD_INPUT) from None
 

@@ -7,6 +7,7 @@ are also checked in-process with a fake client, where "in flight" can be counted
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import time
@@ -15,10 +16,27 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from breeze_infra.client import CloudflareClient
 from breeze_infra.config import parse_config
-from breeze_infra.doctor import MAX_CONCURRENT, Check, Target, judge_token, run_checks
+from breeze_infra.doctor import (
+    MAX_CONCURRENT,
+    Check,
+    Consumer,
+    Target,
+    judge_token,
+    run_checks,
+    run_fleet,
+)
+from breeze_infra.limiter import (
+    CLOUDFLARE_WINDOW,
+    CLOUDFLARE_WINDOW_REQUESTS,
+    DOCTOR_LIMITS,
+    Limits,
+    RequestLimiter,
+)
 from breeze_infra.manifest import build_manifest, workers_ai_base_url
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.sandbox.emulator import CloudflareEmulator, Fault, TokenInfo
@@ -520,3 +538,184 @@ def test_all_consumers_skips_keys_kept_only_in_another_backend_but_never_passes_
         "stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
     ]
     assert online.emu.total_requests == 0
+
+
+# --- --all-consumers: concurrent, under one request budget, reported in config order ---------
+
+
+class FakeClock:
+    """Time that moves only when the limiter sleeps, so admissions can be checked exactly."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def most_in_any(times: list[float], span: float) -> int:
+    """The largest number of admissions in any half-open interval [t, t + span)."""
+    ordered = sorted(times)
+    return max(sum(1 for u in ordered if t <= u < t + span) for t in ordered)
+
+
+def test_the_limiter_keeps_every_window_and_second_within_its_budget() -> None:
+    limits = Limits(in_flight=4, rate=10.0, burst=5, window_requests=30, window_seconds=10.0)
+    clock = FakeClock()
+    limiter = RequestLimiter(limits, clock=clock, sleep=clock.sleep)
+    admitted: list[float] = []
+
+    async def request() -> None:
+        async with limiter.slot():
+            admitted.append(clock())
+            await asyncio.sleep(0)
+
+    async def run() -> None:
+        await asyncio.gather(*(request() for _ in range(100)))
+
+    asyncio.run(run())
+    assert len(admitted) == limiter.admitted == 100
+    assert most_in_any(admitted, limits.window_seconds) <= limits.window_requests
+    assert most_in_any(admitted, 1.0) <= limits.burst + limits.rate
+    # 100 requests at 30 per 10 s cannot be done before three windows have passed.
+    assert clock() >= 30.0
+
+
+def test_the_default_budget_is_well_inside_cloudflares_limit() -> None:
+    worst_window = DOCTOR_LIMITS.window_requests * CLOUDFLARE_WINDOW / DOCTOR_LIMITS.window_seconds
+    assert worst_window <= CLOUDFLARE_WINDOW_REQUESTS / 2
+    # Bucket alone: a burst plus the sustained rate over a window would exceed it; the window
+    # budget is what bounds a long run.
+    assert DOCTOR_LIMITS.burst < DOCTOR_LIMITS.window_requests
+
+
+def test_clients_sharing_a_limiter_never_exceed_its_requests_in_flight() -> None:
+    limiter = RequestLimiter(Limits(in_flight=3, rate=1000.0, burst=1000, window_requests=1000))
+    in_flight = 0
+    most = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await asyncio.sleep(0.01)
+        finally:
+            in_flight -= 1
+        return httpx.Response(200, json={"success": True, "errors": [], "result": {}})
+
+    async def run() -> None:
+        transport = httpx.MockTransport(handler)
+        clients = [
+            CloudflareClient(
+                KEY, base_url="http://127.0.0.1:9", transport=transport, limiter=limiter
+            )
+            for _ in range(2)
+        ]
+        await asyncio.gather(*(clients[i % 2].get("/user/tokens/verify") for i in range(20)))
+        for client in clients:
+            await client.aclose()
+
+    asyncio.run(run())
+    assert most == 3
+    assert limiter.admitted == 20
+
+
+def fleet(
+    emu: CloudflareEmulator, names: list[str], owner: dict[str, str] | None = None
+) -> list[Consumer]:
+    owners = owner or {}
+    return [
+        Consumer(
+            f"consumer {name}:",
+            Target("dev", "s", emu.account_id, "user" if owners.get(name) else "account", 30, ()),
+            owners.get(name, KEY),
+        )
+        for name in names
+    ]
+
+
+def blocks(text: str) -> list[list[str]]:
+    found: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("consumer "):
+            found.append([line])
+        else:
+            found[-1].append(line)
+    return found
+
+
+def test_consumers_run_concurrently_and_print_whole_blocks_in_config_order(
+    emu: CloudflareEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", emu.base_url)
+    names = ["zed", "alice", "mike", "bob", "yan", "carl"]
+    # The first consumer's key is user-owned, and its verify stalls: it finishes last.
+    emu.inject("/user/tokens/verify", [Fault.stall(0.6)])
+    emu.latency = 0.05
+    out = io.StringIO()
+    limiter = RequestLimiter(DOCTOR_LIMITS)
+    code = run_fleet(
+        fleet(emu, names, {"zed": USER_KEY}),
+        now=CLOCK,
+        timeout=10,
+        inference=False,
+        out=out,
+        limiter=limiter,
+    )
+    assert code == 0, out.getvalue()
+    found = blocks(out.getvalue())
+    assert [b[0] for b in found] == [f"consumer {n}:" for n in names]
+    assert [[line.split()[1] for line in b[1:]] for b in found] == [
+        ["token", "route", "models"]
+    ] * 6
+    assert limiter.admitted == emu.total_requests == 12
+    # Concurrent: every other consumer was asked before the stalled one answered.
+    stalled_at = min(r.at for r in emu.requests if r.path.endswith("/user/tokens/verify"))
+    assert all(r.at < stalled_at + 0.6 for r in emu.requests)
+
+
+def test_the_concurrency_cap_holds_for_consumers(
+    emu: CloudflareEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", emu.base_url)
+    emu.latency = 0.2
+    code = run_fleet(
+        fleet(emu, [f"c{i}" for i in range(8)]),
+        now=CLOCK,
+        timeout=10,
+        inference=False,
+        out=io.StringIO(),
+        at_once=2,
+    )
+    assert code == 0
+    times = sorted(r.at for r in emu.requests)
+    # Two consumers at once, two requests each: at most four requests in any 0.2 s answer time.
+    assert most_in_any(times, 0.15) <= 4
+    assert times[-1] - times[0] >= 0.2 * 3 - 0.05
+
+
+def test_the_timeout_reports_consumers_not_reached_and_fails(
+    emu: CloudflareEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", emu.base_url)
+    # Each attempt may use a quarter of --timeout: 0.2 s answers fit, twenty rounds of them do not.
+    emu.latency = 0.2
+    names = [f"c{i}" for i in range(40)]
+    out = io.StringIO()
+    started = time.monotonic()
+    code = run_fleet(fleet(emu, names), now=CLOCK, timeout=2.0, inference=False, out=out, at_once=2)
+    assert time.monotonic() - started < 4.5
+    assert code == 1
+    found = blocks(out.getvalue())
+    assert [b[0] for b in found] == [f"consumer {n}:" for n in names]
+    assert [line.split()[0] for line in found[0][1:]] == ["ok", "ok", "skip"]
+    last = found[-1][1:]
+    assert len(last) == 1
+    assert last[0].startswith("fail  doctor  not checked: the 2 s budget (--timeout) ran out")
+    # Not reached means not asked: fewer requests than two per consumer.
+    assert emu.total_requests < 2 * len(names)
