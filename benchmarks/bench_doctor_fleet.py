@@ -30,7 +30,7 @@ from breeze_infra.limiter import (  # noqa: E402
     RequestLimiter,
 )
 from breeze_infra.rotation import current_time  # noqa: E402
-from tests.emulator import CloudflareEmulator, TokenInfo  # noqa: E402
+from breeze_infra.sandbox.emulator import CloudflareEmulator, TokenInfo  # noqa: E402
 
 
 def most_in_any(times: list[float], span: float) -> int:
