@@ -248,5 +248,10 @@ def test_the_docs_install_publish_and_enforce_the_pack_as_it_is_laid_out() -> No
     pages = [POLICY.parent / "README.md", *sorted((POLICY.parent / "docs").glob("*.md"))]
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        for stale in ("requirements.txt", "policy/venv", "breeze_infra/guardrails", " guardrails.py"):
+        for stale in (
+            "requirements.txt",
+            "policy/venv",
+            "breeze_infra/guardrails",
+            " guardrails.py",
+        ):
             assert stale not in text, (page.name, stale)
