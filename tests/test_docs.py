@@ -97,9 +97,10 @@ def test_every_docs_page_is_linked_from_the_readme() -> None:
 
 
 def test_the_readme_shows_how_to_deploy_on_its_first_screen() -> None:
-    first_screen = "\n".join(README.read_text(encoding="utf-8").splitlines()[:80])
-    assert "## Deploying for real" in first_screen
-    assert "pulumi up --stack dev" in first_screen
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert "](#deploying-for-real)" in "\n".join(lines[:25])
+    assert "## Deploying for real" in lines[:80]
+    assert "pulumi up --stack dev" in lines[:80]
 
 
 def test_the_readme_gives_its_figures_with_date_and_machine() -> None:
