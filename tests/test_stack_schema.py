@@ -53,6 +53,18 @@ def test_the_readme_stack_example_validates() -> None:
     jsonschema.validate(yaml.safe_load(example), SCHEMA)
 
 
+def test_every_stack_example_in_the_docs_validates() -> None:
+    examples = [
+        (page.name, block)
+        for page in sorted((ROOT / "docs").glob("*.md"))
+        for block in re.findall(r"```yaml\n(.+?)```", page.read_text(encoding="utf-8"), re.S)
+        if block.startswith("config:")
+    ]
+    assert {name for name, _ in examples} >= {"configuration.md", "consumers.md"}
+    for name, block in examples:
+        assert valid(yaml.safe_load(block)), name
+
+
 @pytest.mark.parametrize(
     ("config", "why"),
     [
