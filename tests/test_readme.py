@@ -1,4 +1,5 @@
-"""The README is the front door: its two commands are the ones CI runs."""
+"""The README is the front door: its two commands are the ones CI runs, and the reference pages
+it links to show examples that the CLI and the published schema accept."""
 
 from __future__ import annotations
 
@@ -56,24 +57,23 @@ def test_ci_runs_the_readmes_commands() -> None:
     assert extracted.stdout.strip() == block("test-command")
 
 
-def yaml_blocks_after(heading: str) -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```yaml\n(.+?)```", section, re.S)
+def yaml_blocks(page: str) -> list[str]:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    return re.findall(r"```yaml\n(.+?)```", text, re.S)
 
 
 def test_the_team_example_is_valid_for_the_cli_and_the_published_schema() -> None:
-    (example,) = yaml_blocks_after("## Rolling out to a team")[:1]
+    (example,) = yaml_blocks("docs/consumers.md")[:1]
     config = yaml.safe_load(example)["config"]
     values = {key.split(":", 1)[1]: value for key, value in config.items()}
-    parse_config(values, "README.md", "prod")
+    parse_config(values, "docs/consumers.md", "prod")
     schema = json.loads(committed_path("config").read_text(encoding="utf-8"))
     jsonschema.validate(values, schema)
 
 
 def test_every_backend_example_is_a_valid_entry() -> None:
     schema = json.loads(committed_path("config").read_text(encoding="utf-8"))
-    examples = yaml_blocks_after("## Secrets backends")
+    examples = yaml_blocks("docs/backends.md")
     entries = [
         entry
         for block in examples
@@ -84,7 +84,7 @@ def test_every_backend_example_is_a_valid_entry() -> None:
     base = {"accountId": "0123456789abcdef0123456789abcdef", "models": [{"id": "@cf/a/b"}]}
     for entry in entries:
         values = {**base, "secrets": [entry]}
-        parse_config(values, "README.md", "prod")
+        parse_config(values, "docs/backends.md", "prod")
         jsonschema.validate(values, schema)
 
 
@@ -95,7 +95,7 @@ def test_the_tests_install_from_the_lock_with_every_group() -> None:
 def test_each_backends_install_command_is_the_one_validate_prints() -> None:
     from breeze_infra.backends import backend_classes
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "backends.md").read_text(encoding="utf-8")
     for entry in backend_classes().values():
         if entry.package:
             assert f"`uv add --group backends '{entry.requirement}'`" in text, entry.backend
