@@ -306,7 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(command=_sandbox)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=["manifest", "config"])
+    schema.add_argument("which", choices=["manifest", "config", "stack"])
     schema.set_defaults(command=_schema)
     return parser
 

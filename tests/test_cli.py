@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from breeze_infra.schemas import committed_path
+from breeze_infra.schemas import WHICH, Which, committed_path
 from tests.conftest import ROOT, CliRun, write_stack
 
 BAD_STACK = """config:
@@ -212,11 +212,11 @@ def test_synth_rejects_a_bad_clock_in_one_line(cli: CliRun) -> None:
     assert lines == ["BREEZE_NOW='tomorrow' is not an RFC 3339 time such as 2026-11-25T09:00:00Z"]
 
 
-@pytest.mark.parametrize("which", ["manifest", "config"])
-def test_schema_prints_the_published_schema(cli: CliRun, which: str) -> None:
+@pytest.mark.parametrize("which", WHICH)
+def test_schema_prints_the_published_schema(cli: CliRun, which: Which) -> None:
     result = cli("schema", which)
     assert result.returncode == 0
-    assert result.stdout == committed_path(which).read_text()  # type: ignore[arg-type]
+    assert result.stdout == committed_path(which).read_text()
 
 
 def test_the_console_script_is_installed() -> None:
