@@ -1,0 +1,201 @@
+"""From config as the engine hands it to a program to a ``StackConfig``, or every problem at once.
+
+The same reader serves ``pulumi up`` (values from the runtime's config map) and the offline CLI
+(values read from ``stacks/Pulumi.<stack>.yaml`` the way the engine reads them), so both reject the
+same mistakes with the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from breeze_infra.config._base import NAMESPACE
+from breeze_infra.config._errors import ConfigError, KeyedError, UncheckedConfig
+from breeze_infra.config._models import StackConfig
+from breeze_infra.messages import short
+
+if TYPE_CHECKING:
+    from breeze_infra.project import Install
+
+SECRET_VALUE_MESSAGE = (
+    "is an encrypted (secure) value; breeze-infra settings are not secret, set it in plain text"
+)
+STRUCTURED_KEYS = frozenset(
+    field.alias or name
+    for name, field in StackConfig.model_fields.items()
+    if name not in {"account_id", "credential_name"}
+)
+"""Keys whose value is an object or a list: Pulumi hands those to programs as JSON text."""
+
+
+def parse_config(
+    raw: Mapping[str, Any],
+    source: str,
+    stack: str | None = None,
+    *,
+    namespace: str = NAMESPACE,
+    install: Install | None = None,
+) -> StackConfig:
+    """Validate the namespace's keys (without the ``<namespace>:`` prefix) or raise ConfigError.
+
+    ``stack`` fills the ``{stack}`` and ``{consumer}`` placeholders of secrets entries and bounds
+    token names; without it placeholders stay as written. ``install`` says which backend SDKs
+    Pulumi's install provides; without it, those importable here count.
+    """
+    context = {"stack": stack, "project": namespace, "install": install}
+    try:
+        return StackConfig.model_validate(dict(raw), context=context)
+    except ValidationError as exc:
+        raise ConfigError(source, _problems(exc, namespace)) from None
+
+
+def _problems(exc: ValidationError, namespace: str) -> list[tuple[str | None, str]]:
+    errors = exc.errors()
+    return [_problem(e, namespace) for e in errors if not _echo(e, errors)]
+
+
+PATH_HINT = "not a key; did you mean `pulumi config set --path '{key}' VALUE`?"
+
+
+def namespace_values(
+    settings: Mapping[str, str], namespace: str, secret: Collection[str] = ()
+) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
+    """The namespace's keys, prefix removed, from config as the engine hands it to a program
+    (``<ns>:<key>`` to text, objects and lists as JSON text), decoded; and the problems that
+    no model can report: secret values and keys written as paths."""
+    values: dict[str, str] = {}
+    problems: list[tuple[str | None, str]] = []
+    for full_key in sorted(settings):
+        ns, _, key = full_key.partition(":")
+        key = key.removeprefix("config:")
+        if ns != namespace:
+            continue
+        shown = f"{namespace}:{key}"
+        if full_key in secret:
+            problems.append((shown, SECRET_VALUE_MESSAGE))
+        elif re.search(r"[.\[]", key):
+            problems.append((shown, PATH_HINT.format(key=shown)))
+        else:
+            values[key] = settings[full_key]
+    return decode_pulumi_values(values), problems
+
+
+def load_settings(
+    settings: Mapping[str, str],
+    *,
+    namespace: str,
+    source: str,
+    stack: str,
+    secret: Collection[str] = (),
+    install: Install | None = None,
+    environments: Collection[str] = (),
+) -> StackConfig:
+    """The one reader of a stack's config, for ``pulumi up`` and the offline CLI alike.
+
+    ``environments`` are the ESC environments a stack file imports (offline only: the engine
+    resolves them): a required key the file lacks may come from one of them, and is reported
+    as unchecked (``UncheckedConfig``) rather than missing.
+    """
+    values, problems = namespace_values(settings, namespace, secret)
+    try:
+        config = parse_config(values, source, stack, namespace=namespace, install=install)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    if not problems:
+        return config
+    if environments:
+        missing = [p for p in problems if p[1] == MISSING and p[0] and "." not in p[0]]
+        if len(missing) == len(problems):
+            imports = ", ".join(f"'{e}'" for e in environments)
+            raise UncheckedConfig(
+                source,
+                [
+                    (
+                        key,
+                        f"not checked: may come from the ESC environment(s) {imports}; "
+                        "check the resolved config with `--config-json`",
+                    )
+                    for key, _ in missing
+                ],
+            )
+    raise ConfigError(source, problems)
+
+
+MISSING = "required key is missing"
+
+
+def _echo(error: Any, errors: list[Any]) -> bool:
+    """A tuple whose items failed also reports itself as too short: the item errors say it all."""
+    loc = tuple(error["loc"])
+    return error["type"] == "too_short" and any(
+        len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in errors
+    )
+
+
+_SELF_EXPLAINED = frozenset(
+    {
+        "model_type",
+        "dict_type",
+        "entry_type",
+        "backend_missing",
+        "backend_unknown",
+        "duplicate_target",
+    }
+)
+"""Error kinds whose message already says what was given."""
+
+
+def _problem(error: Any, namespace: str) -> tuple[str | None, str]:
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    message: str = error["msg"]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, KeyedError):
+        if not loc:
+            return f"{namespace}:{cause.key}", str(cause)
+        separator = "" if cause.key.startswith("[") else "."
+        return key_path(loc, namespace) + separator + cause.key, str(cause)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key (a typo?)"
+    elif kind == "missing":
+        message = MISSING
+    elif kind == "too_short":
+        message = f"must list at least {error['ctx']['min_length']} item(s)"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    elif "input" in error and kind not in _SELF_EXPLAINED:
+        message = f"{message} (got {short(json.dumps(error['input'], default=str))})"
+    return key_path(loc, namespace), message
+
+
+def key_path(loc: tuple[str | int, ...], namespace: str = NAMESPACE) -> str:
+    """('models', 2, 'id') -> 'breeze-infra:models[2].id', as a user would write it."""
+    text = namespace + ":"
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += part if index == 0 else f".{part}"
+    return text.rstrip(":") if not loc else text
+
+
+def decode_pulumi_values(values: Mapping[str, str]) -> dict[str, Any]:
+    """Turn Pulumi's config strings back into the values the stack file holds.
+
+    Pulumi passes objects and lists to programs as JSON text and scalars as plain text.
+    """
+    decoded: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in STRUCTURED_KEYS and isinstance(value, str):
+            try:
+                decoded[key] = json.loads(value)
+            except json.JSONDecodeError:
+                decoded[key] = value
+        else:
+            decoded[key] = value
+    return decoded
