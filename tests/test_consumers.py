@@ -9,7 +9,8 @@ import pytest
 
 from breeze_infra.config import ConfigError, config_warnings, parse_config
 from breeze_infra.consumers import audiences, find
-from breeze_infra.simulate import ACCOUNT_TOKEN, SynthResult, redact
+from breeze_infra.policy import ACCOUNT_TOKEN
+from breeze_infra.simulate import SynthResult, redact
 from tests.conftest import minimal_values
 
 Synth = Callable[..., SynthResult]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from google.protobuf import struct_pb2
@@ -387,8 +387,12 @@ class Engine:
     def __init__(self, config: Mapping[str, Any] | None = None, **seams: Any) -> None:
         """``config`` as in a --policy-pack-config file: a level, or properties (level unchanged)."""
         policies = build_policies(**{"clock": lambda: NOW, **seams})
-        self.servicer = _PolicyAnalyzerServicer(
-            "breeze-infra-guardrails", "0.0.1", policies, EnforcementLevel.ADVISORY
+        # The servicer is untyped gRPC glue; these tests drive it as the engine would.
+        self.servicer = cast(
+            Any,
+            _PolicyAnalyzerServicer(
+                "breeze-infra-guardrails", "0.0.1", policies, EnforcementLevel.ADVISORY
+            ),
         )
         declared = {p.name: p.enforcement_level for p in policies}
         policy_config = {
@@ -432,7 +436,7 @@ class Engine:
 @pytest.fixture
 def secret_aware() -> Iterator[None]:
     """The pack's entry file installs this; tests undo it afterwards."""
-    original = policy_runtime.deserialize_properties
+    original = policy_runtime.deserialize_properties  # type: ignore[attr-defined]
     rules.keep_secret_markers()
     yield
     policy_runtime.deserialize_properties = original  # type: ignore[attr-defined]
@@ -539,12 +543,16 @@ def test_the_default_clock_honours_breeze_now(monkeypatch: pytest.MonkeyPatch) -
         p for p in build_policies() if isinstance(p, ResourceValidationPolicy) and p.name == EXPIRY
     ]
     reported: list[str] = []
+
+    def report(message: str, _urn: str | None = None) -> None:
+        reported.append(message)
+
     monkeypatch.setenv("BREEZE_NOW", "2026-01-01T00:00:00Z")
-    expiry.validate(args, lambda message, _urn=None: reported.append(message))
+    expiry.validate(args, report)
     assert len(reported) == 1
     reported.clear()
     monkeypatch.setenv("BREEZE_NOW", "2026-12-01T00:00:00Z")
-    expiry.validate(args, lambda message, _urn=None: reported.append(message))
+    expiry.validate(args, report)
     assert reported == []
 
 
@@ -569,7 +577,9 @@ def test_the_entry_file_builds_the_whole_pack_and_keeps_secret_markers(
 
     monkeypatch.setattr(pulumi_policy, "PolicyPack", RecordingPack)
     monkeypatch.setattr(
-        policy_runtime, "deserialize_properties", policy_runtime.deserialize_properties
+        policy_runtime,
+        "deserialize_properties",
+        policy_runtime.deserialize_properties,  # type: ignore[attr-defined]
     )
     runpy.run_path(str(POLICY / "__main__.py"), run_name="__main__")
     assert built == {
@@ -582,7 +592,7 @@ def test_the_entry_file_builds_the_whole_pack_and_keeps_secret_markers(
             NO_PLAINTEXT_KEY_IN_STACK,
         ],
     }
-    assert policy_runtime.deserialize_properties is rules.deserialize_keeping_secrets
+    assert policy_runtime.deserialize_properties is rules.deserialize_keeping_secrets  # type: ignore[attr-defined]
 
 
 def test_importing_the_rules_returns_rather_than_serving_a_pack() -> None:

@@ -985,7 +985,7 @@ def test_2_a_failed_rename_leaves_no_temporary_and_no_partial_set(
     real_replace = Path.replace
     calls: list[Path] = []
 
-    def flaky(self: Path, target: Path) -> Path:  # type: ignore[override]
+    def flaky(self: Path, target: Path) -> Path:
         calls.append(Path(target))
         if len(calls) == 1:
             raise OSError(28, "No space left on device")
@@ -1009,7 +1009,7 @@ def test_2_a_rename_failing_midway_puts_the_previous_set_back(
     (folder / "b.json").write_text("old b")
     real_replace = Path.replace
 
-    def flaky(self: Path, target: Path) -> Path:  # type: ignore[override]
+    def flaky(self: Path, target: Path) -> Path:
         if Path(target).name == "b.json" and ".previous." not in self.name:
             raise OSError(5, "Input/output error")
         return real_replace(self, target)

@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
+from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
     ACCOUNT_GROUPS,
-    ACCOUNT_TOKEN,
     USER_GROUPS,
-    USER_TOKEN,
     CloudflareRejected,
     Registration,
     SynthResult,

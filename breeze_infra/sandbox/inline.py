@@ -19,7 +19,7 @@ import sys
 from concurrent import futures
 from pathlib import Path
 
-import grpc  # type: ignore[import-untyped]
+import grpc
 from pulumi.automation._server import LanguageServer
 from pulumi.runtime.proto import language_pb2_grpc
 

@@ -17,8 +17,8 @@ from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, Protocol
 
-import grpc  # type: ignore[import-untyped]
-from google.protobuf import empty_pb2  # type: ignore[import-untyped]
+import grpc
+from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from breeze_infra.sandbox import values
@@ -261,7 +261,9 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
             result = function(values.reveal(values.from_struct(request.args)), self.config)
         except Exception as error:
             self._fail(context, error)
-        return provider_pb2.InvokeResponse(**{"return": values.to_struct(result)})
+        response = provider_pb2.InvokeResponse()
+        getattr(response, "return").CopyFrom(values.to_struct(result))  # a keyword as field name
+        return response
 
 
 _MODELLED = {

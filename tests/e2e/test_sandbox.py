@@ -100,9 +100,15 @@ def test_a_shell_with_the_sandbox_exports_runs_pulumi_up_and_doctor(
     project = installed.project
     python = str(project / ".venv" / "bin" / "python")
 
-    def run(*args: str, **kwargs: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            list(args), cwd=project, env=env, capture_output=True, text=True, check=False, **kwargs
+            list(args),
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            input=input,
         )
         assert done.returncode == 0, (args, done.stdout, done.stderr)
         return done
