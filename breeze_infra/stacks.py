@@ -129,16 +129,45 @@ def read_stack_file(path: Path, project: Project | None = None) -> StackFile:
     """The engine's view of ``Pulumi.<stack>.yaml``; a file Pulumi would refuse is refused."""
     project = project or projects.find_project(path.parent)
     source = display_path(path)
+    document = _stack_document(path, source)
+    settings, secret, problems = _engine_settings(document.get("config") or {}, project, source)
+    for key, value in project.defaults.items():
+        settings.setdefault(f"{project.name}:{key}", engine_text(value))
+    problems.extend(
+        (f"{project.name}:{key}", "missing: Pulumi.yaml declares it with no default")
+        for key in sorted(project.required)
+        if f"{project.name}:{key}" not in settings
+    )
+    if problems:
+        raise ConfigError(source, problems)
+    return StackFile(
+        source=source,
+        stack=stack_name(path),
+        namespace=project.name,
+        settings=settings,
+        secret=frozenset(secret),
+        environments=_environments(document.get("environment")),
+    )
+
+
+def _stack_document(path: Path, source: str) -> dict[str, Any]:
     try:
         document = projects.read_yaml_file(path, source)
     except ProjectError as exc:
         message = exc.message.replace("no such file", "no such stack file")
         raise ConfigError(source, [(None, message)]) from None
     if document is None:
-        document = {}
+        return {}
     if not isinstance(document, dict):
         raise ConfigError(source, [(None, "expected a mapping with a 'config' key")])
-    config = document.get("config") or {}
+    return document
+
+
+def _engine_settings(
+    config: Any, project: Project, source: str
+) -> tuple[dict[str, str], set[str], list[tuple[str | None, str]]]:
+    """Each key as the engine hands it to the program (``<ns>:<key>`` to text), the keys holding
+    secure values, and the keys the engine would refuse."""
     if not isinstance(config, dict):
         raise ConfigError(source, [("config", "expected a mapping of keys to values")])
     settings: dict[str, str] = {}
@@ -164,23 +193,7 @@ def read_stack_file(path: Path, project: Project | None = None) -> StackFile:
             secret.add(key)
         # A top-level null reaches the program as empty text after the engine's round trip.
         settings[key] = "" if value is None else engine_text(value)
-    for key, value in project.defaults.items():
-        settings.setdefault(f"{project.name}:{key}", engine_text(value))
-    problems.extend(
-        (f"{project.name}:{key}", "missing: Pulumi.yaml declares it with no default")
-        for key in sorted(project.required)
-        if f"{project.name}:{key}" not in settings
-    )
-    if problems:
-        raise ConfigError(source, problems)
-    return StackFile(
-        source=source,
-        stack=stack_name(path),
-        namespace=project.name,
-        settings=settings,
-        secret=frozenset(secret),
-        environments=_environments(document.get("environment")),
-    )
+    return settings, secret, problems
 
 
 def _environments(value: Any) -> tuple[str, ...]:

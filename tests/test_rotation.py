@@ -17,7 +17,6 @@ from breeze_infra.rotation import (
     token_name,
 )
 
-UTC = UTC
 DAY = timedelta(days=1)
 
 

@@ -76,8 +76,8 @@ def scripts() -> Iterator[tuple[str, str]]:
 
 def commands(script: str) -> Iterator[str]:
     """Logical lines of a run script: continuations joined, comments dropped."""
-    for line in script.replace("\\\n", " ").splitlines():
-        line = line.strip()
+    for raw in script.replace("\\\n", " ").splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             yield line
 

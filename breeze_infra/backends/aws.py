@@ -58,7 +58,7 @@ class AwsSecretsManagerEntry(Entry):
         return f"aws-secretsmanager:{self.name}{query}#{API_KEY}"
 
     def write(self, delivery: Delivery) -> dict[str, Any]:
-        import pulumi_aws.secretsmanager as secretsmanager
+        from pulumi_aws import secretsmanager
 
         secret = secretsmanager.Secret(
             delivery.name,

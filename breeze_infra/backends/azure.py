@@ -48,7 +48,7 @@ class AzureKeyVaultEntry(Entry):
         return f"https://{self.vault_name}.vault.azure.net/secrets/{self.secret_name}#{API_KEY}"
 
     def write(self, delivery: Delivery) -> dict[str, Any]:
-        import pulumi_azure_native.keyvault as keyvault
+        from pulumi_azure_native import keyvault
 
         keyvault.Secret(
             delivery.name,

@@ -61,7 +61,7 @@ class GcpSecretManagerEntry(Entry):
         return f"gcp-secretmanager:{project}secrets/{self.secret_id}/versions/latest#{API_KEY}"
 
     def write(self, delivery: Delivery) -> dict[str, Any]:
-        import pulumi_gcp.secretmanager as secretmanager
+        from pulumi_gcp import secretmanager
 
         if self.replica_locations:
             replication = secretmanager.SecretReplicationArgs(

@@ -54,7 +54,7 @@ class VaultEntry(Entry):
         return f"vault:{self.mount}/{self.path}{query}#{API_KEY}"
 
     def write(self, delivery: Delivery) -> dict[str, Any]:
-        import pulumi_vault.kv as kv
+        from pulumi_vault import kv
 
         kv.SecretV2(
             delivery.name,
