@@ -122,7 +122,9 @@ def _make_folder(folder: Path, output: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise bad_input(f"{short(str(folder), 200)}: not a folder") from None
+        raise bad_input(
+            f"{short(str(folder), 200)}: is a file, not a folder (-o {short(output, 200)})"
+        ) from None
     except OSError as exc:
         raise bad_input(
             f"{short(str(folder), 200)}: cannot be created for -o {short(output, 200)} "

@@ -26,8 +26,8 @@ from breeze_infra.exits import CommandError, ExitCode
 PROG = "breeze-infra"
 Run = Callable[[argparse.Namespace, Globals], int]
 
-EXIT_OK = (ExitCode.OK, "success")
-EXIT_BAD = (ExitCode.BAD_INPUT, "bad input: a flag, a file or a variable to fix (one line each)")
+OK_HELP = (ExitCode.OK, "success")
+BAD_INPUT_HELP = (ExitCode.BAD_INPUT, "bad input: a flag, a file or a variable to fix (one line each)")
 CLOCK = ("BREEZE_NOW", "the current time, RFC 3339 (default: the system clock)")
 STACK = (STACK_ENV, "the stack when --stack is not given (said on stderr)")
 BOOTSTRAP = ("CLOUDFLARE_API_TOKEN", "with --online: a token with Workers AI Read")
@@ -233,9 +233,9 @@ def _register_manifest(commands: Subparsers) -> None:
             ),
             env=(STACK, CLOCK, BOOTSTRAP, BASE_URL),
             exits=(
-                EXIT_OK,
+                OK_HELP,
                 (ExitCode.FAILED, "--online: the catalog could not be fetched"),
-                EXIT_BAD,
+                BAD_INPUT_HELP,
             ),
         ),
         run,
@@ -308,7 +308,7 @@ def _register_doctor(commands: Subparsers) -> None:
             exits=(
                 (ExitCode.OK, "every check passed (warnings allowed)"),
                 (ExitCode.FAILED, "a check failed, or Cloudflare could not be reached in time"),
-                EXIT_BAD,
+                BAD_INPUT_HELP,
             ),
         ),
         run,
@@ -354,7 +354,7 @@ def _register_synth(commands: Subparsers) -> None:
                 "breeze-infra synth --stack team --consumer alice --json",
             ),
             env=(STACK, CLOCK),
-            exits=(EXIT_OK, (ExitCode.FAILED, "the program failed"), EXIT_BAD),
+            exits=(OK_HELP, (ExitCode.FAILED, "the program failed"), BAD_INPUT_HELP),
         ),
         run,
     )
@@ -388,7 +388,7 @@ def _register_sandbox(commands: Subparsers) -> None:
             exits=(
                 (ExitCode.OK, "stopped"),
                 (ExitCode.FAILED, "the sandbox could not start"),
-                EXIT_BAD,
+                BAD_INPUT_HELP,
                 (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
             ),
         ),
@@ -423,7 +423,7 @@ def _register_schema(commands: Subparsers) -> None:
                 "breeze-infra schema stack | check-jsonschema --schemafile - ...",
             ),
             env=(),
-            exits=(EXIT_OK, EXIT_BAD),
+            exits=(OK_HELP, BAD_INPUT_HELP),
         ),
         run,
     )
@@ -448,7 +448,7 @@ def _register_completion(commands: Subparsers) -> None:
                 'breeze-infra completion zsh > "${fpath[1]}/_breeze-infra"',
             ),
             env=(),
-            exits=(EXIT_OK, EXIT_BAD),
+            exits=(OK_HELP, BAD_INPUT_HELP),
         ),
         run,
     )

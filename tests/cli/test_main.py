@@ -145,8 +145,9 @@ COMMANDS = sorted(
 
 
 def test_every_command_is_listed() -> None:
-    assert COMMANDS == sorted(
-        ["validate", "manifest", "doctor", "synth", "sandbox", "schema", "completion"]
+    assert (
+        sorted(["validate", "manifest", "doctor", "synth", "sandbox", "schema", "completion"])
+        == COMMANDS
     )
 
 

@@ -255,3 +255,120 @@ def test_writing_to_a_pipe_keeps_the_pipe(cli: CliRun, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(received[0])["environment"] == "dev"
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_output_makes_missing_folders(cli: CliRun, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "nested" / "dev.json"
+    result = cli("manifest", "--stack", "dev", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text())["environment"] == "dev"
+
+
+def test_output_to_a_folder_names_the_file_after_the_stack(
+    cli: CliRun, stacks_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    assert cli("manifest", "--stack", "dev", "-o", str(folder)).returncode == 0
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    bob = cli(
+        "manifest",
+        "--stack",
+        "team",
+        "--consumer",
+        "bob",
+        "-o",
+        str(folder),
+        "--stacks-dir",
+        str(stacks_dir),
+    )
+    assert bob.returncode == 0, bob.stderr
+    fresh = cli("manifest", "--stack", "prod", "-o", f"{tmp_path / 'new'}/")
+    assert fresh.returncode == 0, fresh.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["dev.json", "team-bob.json"]
+    assert json.loads((tmp_path / "new" / "prod.json").read_text())["environment"] == "prod"
+
+
+def test_all_consumers_makes_its_folder(cli: CliRun, stacks_dir: Path, tmp_path: Path) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    folder = tmp_path / "newdir"
+    result = cli(
+        "manifest",
+        "--stack",
+        "team",
+        "--all-consumers",
+        "-o",
+        str(folder),
+        "--stacks-dir",
+        str(stacks_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["team-alice.json", "team-bob.json"]
+
+
+def test_a_folder_that_cannot_be_made_is_one_line_without_an_exception_name(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep\n")
+    (line,) = single_error_lines(cli("manifest", "--stack", "dev", "-o", str(blocker / "x.json")))
+    (deeper,) = single_error_lines(
+        cli("manifest", "--stack", "dev", "-o", str(blocker / "sub" / "x.json"))
+    )
+    assert deeper.startswith(f"{blocker / 'sub'}: cannot be created for -o ")
+    assert deeper.endswith("(Not a directory)")
+    assert line == f"{blocker}: is a file, not a folder (-o {blocker / 'x.json'})"
+    assert "Error" not in line
+    assert blocker.read_text() == "keep\n"
+
+
+def test_online_reads_the_stack_file_not_outputs(
+    cli: CliRun, outputs_json: tuple[Path, str]
+) -> None:
+    path, _ = outputs_json
+    lines = single_error_lines(
+        cli("manifest", "--stack", "dev", "--from-outputs", str(path), "--online")
+    )
+    assert lines == [
+        "breeze-infra manifest: --online reads the stack file; it does not go with --from-outputs"
+    ]
+
+
+def test_pulumi_stack_checks_piped_outputs_too(cli: CliRun, outputs_json: tuple[Path, str]) -> None:
+    path, _ = outputs_json
+    result = cli(
+        "manifest", "--from-outputs", "-", input=path.read_text(), env={"PULUMI_STACK": "prod"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "using stack prod (from PULUMI_STACK)",
+        "stdin: manifest.environment: these are the outputs of stack 'dev', not of stack 'prod' "
+        "(--stack); export them with `pulumi stack output --json --show-secrets` --stack prod",
+    ]
+
+
+def test_consumer_outputs_of_another_stack_are_refused(
+    cli: CliRun, stacks_dir: Path, tmp_path: Path
+) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    synth = json.loads(
+        cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--json").stdout
+    )
+    lines = single_error_lines(
+        cli(
+            "manifest",
+            "--stack",
+            "dev",
+            "--from-outputs",
+            "-",
+            "--all-consumers",
+            "-o",
+            str(tmp_path / "out"),
+            input=json.dumps(synth["outputs"]),
+        )
+    )
+    assert lines[0].startswith(
+        "stdin: consumers.alice.manifest.environment: these are the outputs of stack 'team', "
+        "not of stack 'dev'"
+    )
+    assert not (tmp_path / "out").exists()
