@@ -27,7 +27,10 @@ PROG = "breeze-infra"
 Run = Callable[[argparse.Namespace, Globals], int]
 
 OK_HELP = (ExitCode.OK, "success")
-BAD_INPUT_HELP = (ExitCode.BAD_INPUT, "bad input: a flag, a file or a variable to fix (one line each)")
+BAD_INPUT_HELP = (
+    ExitCode.BAD_INPUT,
+    "bad input: a flag, a file or a variable to fix (one line each)",
+)
 CLOCK = ("BREEZE_NOW", "the current time, RFC 3339 (default: the system clock)")
 STACK = (STACK_ENV, "the stack when --stack is not given (said on stderr)")
 BOOTSTRAP = ("CLOUDFLARE_API_TOKEN", "with --online: a token with Workers AI Read")
