@@ -24,7 +24,7 @@ def test_the_codes_are_the_documented_ones() -> None:
 
 def test_a_command_error_carries_its_code_and_is_a_failure_unless_told() -> None:
     assert CommandError("Cloudflare did not answer").exit_code is ExitCode.FAILED
-    bad = CommandError("stacks/Pulumi.dev.yaml: breeze-infra:accountId: missing", 2)
+    bad = CommandError("stacks/Pulumi.dev.yaml: breeze-infra:accountId: missing", ExitCode(2))
     assert bad.exit_code is ExitCode.BAD_INPUT
     assert bad.lines() == ["stacks/Pulumi.dev.yaml: breeze-infra:accountId: missing"]
 

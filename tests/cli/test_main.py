@@ -45,6 +45,8 @@ def test_global_options_go_before_or_after_the_command(cli: CliRun, tmp_path: Pa
     after = cli("validate", "--stack", "qa", "--stacks-dir", str(folder))
     assert before.returncode == after.returncode == 0, before.stderr + after.stderr
     assert before.stdout == after.stdout
+    literal = cli("validate", "--stack", "dev", "--stacks-dir", "stacks")
+    assert literal.stdout == "stacks/Pulumi.dev.yaml: ok\n", literal.stderr
     debug_after = cli("manifest", "--stack", "dev", "--debug")
     assert debug_after.returncode == 0, debug_after.stderr
 
