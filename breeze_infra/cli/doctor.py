@@ -73,6 +73,12 @@ def doctor(
         findings, code = str(exc).splitlines(), ExitCode.BAD_INPUT
     finally:
         sys.stdout = real_stdout
+    print(document(record, code, findings))
+    return code
+
+
+def document(record: _Record, code: int, findings: list[str]) -> str:
+    """``doctor --json``: the checks run, and why the run stopped when it did not finish."""
     body = {
         "command": "doctor",
         "stack": record.stack,
@@ -80,8 +86,12 @@ def doctor(
         "checks": record.checks,
         "findings": [{"severity": "error", "message": line} for line in findings],
     }
-    print(json.dumps(body, indent=2, ensure_ascii=False))
-    return code
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def misuse_document(error: CommandError) -> str:
+    """The document of a run refused before it started (an unknown option, a conflict)."""
+    return document(_Record(), error.exit_code, error.lines())
 
 
 def _run(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -491,8 +492,22 @@ def build_parser() -> Parser:
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The options of one invocation; misuse raises CommandError (exit 2, one line)."""
-    return build_parser().parse_args(None if argv is None else list(argv))
+    """The options of one invocation; misuse raises CommandError (exit 2, one line).
+
+    ``validate --json`` and ``doctor --json`` promise one JSON document whatever happens, so
+    their misuse also prints one, with the same line as its finding.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return build_parser().parse_args(words)
+    except CommandError as exc:
+        command = next((word for word in words if word in ("validate", "doctor")), None)
+        if command is not None and "--json" in words:
+            from breeze_infra.cli import doctor, validate
+
+            module = validate if command == "validate" else doctor
+            print(module.misuse_document(exc))
+        raise
 
 
 def globals_of(args: argparse.Namespace) -> Globals:

@@ -88,6 +88,13 @@ class Report:
         return json.dumps(body, indent=2, ensure_ascii=False)
 
 
+def misuse_document(error: CommandError) -> str:
+    """The document of a run refused before it started (an unknown option, a conflict)."""
+    report = Report(as_json=True)
+    report.findings = [Finding(None, None, "error", line) for line in error.lines()]
+    return report.document(error.exit_code)
+
+
 def validate(
     options: Globals,
     stacks: Sequence[str],

@@ -70,3 +70,12 @@ def test_doctor_json_reports_a_rejected_key_as_failed_checks(online: OnlineCli) 
     assert document["checks"][0]["status"] == "fail"
     assert document["checks"][-1]["status"] == "skip"
     assert wrong not in result.stdout + result.stderr
+
+
+def test_doctor_json_misuse_is_a_document_too(online: OnlineCli) -> None:
+    result = online("doctor", "--json", "--timeout", "never")
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["exitCode"] == 2
+    assert [f["message"] for f in document["findings"]] == result.err_lines
+    assert "--timeout" in result.err_lines[0]

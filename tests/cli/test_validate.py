@@ -147,3 +147,16 @@ def test_validate_json_keeps_warnings_as_findings(cli: CliRun, stacks_dir: Path)
     (warning,) = json.loads(result.stdout)["findings"]
     assert warning["severity"] == "warning"
     assert warning["key"] == "breeze-infra:consumers"
+
+
+def test_validate_json_misuse_is_a_document_too(cli: CliRun) -> None:
+    result = cli("validate", "--json", "--stack", "dev", "--all")
+    assert result.returncode == 2
+    expected = "breeze-infra validate: argument --all: not allowed with argument --stack/-s"
+    assert result.stderr.splitlines() == [expected]
+    assert json.loads(result.stdout) == {
+        "command": "validate",
+        "exitCode": 2,
+        "stacks": [],
+        "findings": [{"file": None, "key": None, "severity": "error", "message": expected}],
+    }
