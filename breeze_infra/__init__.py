@@ -10,4 +10,4 @@ to load, and the offline commands never need them. The guard-rails are not here:
 in ``policy/`` owns its rules and is installed on its own.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

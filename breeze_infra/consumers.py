@@ -113,17 +113,3 @@ def find(config: StackConfig, name: str | None) -> Audience:
         if audience.name == name:
             return audience
     raise LookupError(f"no active consumer '{short(str(name))}' (active: {known})")
-
-
-def consumer_outputs(outputs: object, name: str) -> dict[str, object] | None:
-    """One consumer's stack outputs in the shape of a stack without consumers (``apiKey``,
-    ``tokenId``, ``manifest``, ...), so tools that read one key read any consumer's alike.
-    None when the outputs hold no such consumer."""
-    if not isinstance(outputs, dict) or not isinstance(outputs.get("consumers"), dict):
-        return None
-    own = outputs["consumers"].get(name)
-    if not isinstance(own, dict):
-        return None
-    keys = outputs.get("apiKeys")
-    key = keys.get(name) if isinstance(keys, dict) else None
-    return {"baseUrl": outputs.get("baseUrl"), **own, **({"apiKey": key} if key else {})}

@@ -14,28 +14,26 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import IO, Final, Literal
 
-from pydantic import ValidationError
-
 from breeze_infra.catalog import CATALOG_PERMISSION
 from breeze_infra.client import CloudflareClient, inference_base_url
-from breeze_infra.config import NAMESPACE, StackConfig, key_path
+from breeze_infra.config import NAMESPACE, StackConfig
 from breeze_infra.endpoints import account_path, workers_ai_base_url
 from breeze_infra.errors import (
     AccountNotFoundError,
     ApiError,
     AuthenticationError,
     CloudflareError,
-    CommandError,
 )
+from breeze_infra.exits import CommandError, ExitCode
 from breeze_infra.limiter import DOCTOR_LIMITS, Limits, RequestLimiter
-from breeze_infra.manifest import Manifest
 from breeze_infra.messages import safe_line, short
 from breeze_infra.online import open_client, run_bounded
 from breeze_infra.rotation import ClockError, parse_time, plan_rotation, timestamp
+from breeze_infra.stack_outputs import EXPORT_HINT, is_key, manifest_at, outputs_object
 
 __all__ = [
     "CONSUMERS_AT_ONCE",
@@ -63,7 +61,6 @@ CONSUMERS_AT_ONCE: Final = 32
 flight, 75 per second), not this cap, sets the pace at 200 ms per answer."""
 SOON: Final = timedelta(days=7)
 PROMPT: Final = ({"role": "user", "content": "Reply with one word."},)
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 _REPORT_GRACE: Final = 0.2
 """Each call stops at its own deadline (the budget); this lets its precise error arrive first."""
@@ -86,6 +83,8 @@ class Check:
     status: Status
     detail: str
     cause: Literal["key", "route", ""] = ""
+    seconds: float | None = field(default=None, compare=False)
+    """How long the check took, from the start of the run (for ``doctor --json``)."""
 
 
 @dataclass(frozen=True)
@@ -115,16 +114,11 @@ def target_from(
     models = [m.id for m in config.models]
     token_id: str | None = None
     if outputs is not None:
-        if not isinstance(outputs, dict):
-            raise CommandError(
-                f"{label}: expected the JSON object printed by "
-                "`pulumi stack output --json --show-secrets`",
-                EXIT_BAD_INPUT,
-            )
+        outputs = outputs_object(outputs, label)
         expected = workers_ai_base_url(config.account_id)
         urls: list[tuple[str, object]] = [("baseUrl", outputs.get("baseUrl"))]
         if outputs.get("manifest") is not None:
-            manifest = _manifest(outputs["manifest"], label)
+            manifest = manifest_at(outputs, label, ("manifest",))
             urls += [
                 (f"manifest.credentials[{i}].baseUrl", c.base_url)
                 for i, c in enumerate(manifest.credentials)
@@ -136,7 +130,7 @@ def target_from(
                     f"{label}: {key}: {short(str(url), 200)} is not the Workers AI URL of account "
                     f"{config.account_id}, which {source} names; are these another stack's "
                     "outputs?",
-                    EXIT_BAD_INPUT,
+                    ExitCode.BAD_INPUT,
                 )
         found_id = outputs.get("tokenId")
         token_id = found_id if isinstance(found_id, str) and found_id else None
@@ -155,7 +149,7 @@ def api_key(outputs: object | None, label: str, environ: Mapping[str, str]) -> s
     """The deployed key: the outputs' ``apiKey`` when they carry it, else BREEZE_API_KEY."""
     if isinstance(outputs, dict):
         value = outputs.get("apiKey")
-        if isinstance(value, str) and value.strip() and value != "[secret]":
+        if isinstance(value, str) and is_key(value):
             return value.strip()
     from_env = environ.get(KEY_ENV, "").strip()
     if from_env:
@@ -163,13 +157,13 @@ def api_key(outputs: object | None, label: str, environ: Mapping[str, str]) -> s
     if outputs is not None:
         raise CommandError(
             f"{label}: apiKey: missing or redacted; export the outputs with "
-            f"`pulumi stack output --json --show-secrets`, or set {KEY_ENV}",
-            EXIT_BAD_INPUT,
+            f"{EXPORT_HINT}, or set {KEY_ENV}",
+            ExitCode.BAD_INPUT,
         )
     raise CommandError(
         "breeze-infra doctor: no key to check; pass --from-outputs FILE (the JSON of "
-        f"`pulumi stack output --json --show-secrets`) or set {KEY_ENV}",
-        EXIT_BAD_INPUT,
+        f"{EXPORT_HINT}) or set {KEY_ENV}",
+        ExitCode.BAD_INPUT,
     )
 
 
@@ -284,6 +278,14 @@ async def run_checks(
     if inference:
         checks += [(f"model {m}", _model(client, target, m, gate)) for m in target.models]
     tasks = [(name, asyncio.ensure_future(work)) for name, work in checks]
+    started_at = loop.time()
+    finished: dict[str, float] = {}
+
+    def finish(name: str) -> Callable[[object], None]:
+        return lambda _: finished.__setitem__(name, loop.time())
+
+    for name, task in tasks:
+        task.add_done_callback(finish(name))
     results: list[Check] = []
     try:
         for name, task in tasks:
@@ -294,7 +296,8 @@ async def run_checks(
                 check = task.result()
             else:
                 check = Check(name, "fail", f"no answer within the {budget:g} s budget (--timeout)")
-            check = _collapse(check, results)
+            took = finished.get(name, loop.time()) - started_at
+            check = replace(_collapse(check, results), seconds=round(took, 3))
             _log.debug("%s: %s", check.name, check.status)
             results.append(check)
             if emit is not None:
@@ -353,6 +356,7 @@ def run_fleet(
     limits: Limits = DOCTOR_LIMITS,
     at_once: int = CONSUMERS_AT_ONCE,
     limiter: RequestLimiter | None = None,
+    on_check: Callable[[Consumer, Check], None] | None = None,
 ) -> int:
     """Check consumers concurrently under one request budget and one deadline; report in order.
 
@@ -360,12 +364,13 @@ def run_fleet(
     through one limiter (``limits``). Each consumer's block is printed whole, in the given order,
     as soon as it and every block before it are known: the block being waited on streams, later
     ones are buffered. A consumer not started when ``timeout`` runs out is reported as not checked
-    and fails the run. Returns the worst exit code of all blocks.
+    and fails the run. ``on_check`` sees each check as it is printed (``doctor --json``).
+    Returns the worst exit code of all blocks.
     """
 
     async def work() -> int:
         shared = limiter if limiter is not None else RequestLimiter(limits)
-        return await _fleet(consumers, now, timeout, inference, out, shared, at_once)
+        return await _fleet(consumers, now, timeout, inference, out, shared, at_once, on_check)
 
     return run_bounded(work, timeout, "doctor")
 
@@ -378,16 +383,17 @@ async def _fleet(
     out: IO[str],
     limiter: RequestLimiter,
     at_once: int,
+    on_check: Callable[[Consumer, Check], None] | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     deadline_at = loop.time() + timeout + _REPORT_GRACE
     cap = asyncio.Semaphore(at_once)
     count = len(consumers)
-    lines: list[asyncio.Queue[str | None]] = [asyncio.Queue() for _ in range(count)]
+    lines: list[asyncio.Queue[Check | None]] = [asyncio.Queue() for _ in range(count)]
     settled = [asyncio.Event() for _ in range(count)]
     started = [False] * count
     given_up = [False] * count
-    codes = [EXIT_OK] * count
+    codes = [ExitCode.OK] * count
     errors: list[CommandError | None] = [None] * count
 
     async def check(index: int, target: Target, key: str) -> None:
@@ -399,7 +405,6 @@ async def _fleet(
                 return
             started[index] = True
             settled[index].set()
-            width = max(len(name) for name in check_names(target, inference))
             try:
                 async with open_client(key, timeout, "doctor", limiter) as client:
                     results = await run_checks(
@@ -409,10 +414,12 @@ async def _fleet(
                         inference=inference,
                         budget=timeout,
                         owner_of_key=key_owner(key),
-                        emit=lambda c: queue.put_nowait(format_check(c, width)),
+                        emit=queue.put_nowait,
                         deadline_at=deadline_at,
                     )
-                codes[index] = EXIT_FAILED if any(c.status == "fail" for c in results) else EXIT_OK
+                codes[index] = (
+                    ExitCode.FAILED if any(c.status == "fail" for c in results) else ExitCode.OK
+                )
             except CommandError as exc:
                 errors[index] = exc
             finally:
@@ -423,7 +430,13 @@ async def _fleet(
         for i, c in enumerate(consumers)
         if c.target is not None and c.key is not None
     ]
-    worst = EXIT_OK
+    worst = ExitCode.OK
+
+    def show(consumer: Consumer, check: Check, width: int) -> None:
+        print(format_check(check, width), file=out, flush=True)
+        if on_check is not None:
+            on_check(consumer, check)
+
     try:
         for index, consumer in enumerate(consumers):
             if consumer.header is not None:
@@ -445,11 +458,12 @@ async def _fleet(
                     f"not checked: the {timeout:g} s budget (--timeout) ran out before this "
                     "consumer's turn; allow more with --timeout, or check it with --consumer NAME",
                 )
-                print(format_check(unchecked, max(width, len("doctor"))), file=out, flush=True)
-                worst = max(worst, EXIT_FAILED)
+                show(consumer, unchecked, max(width, len("doctor")))
+                worst = max(worst, ExitCode.FAILED)
                 continue
+            width = max(len(n) for n in check_names(consumer.target, inference))
             while (line := await lines[index].get()) is not None:
-                print(line, file=out, flush=True)
+                show(consumer, line, width)
             error = errors[index]
             if error is not None:
                 raise error
@@ -545,17 +559,6 @@ def _collapse(check: Check, earlier: Sequence[Check]) -> Check:
         return check
     what = "key rejected" if check.cause == "key" else "account does not route"
     return replace(check, detail=f"{what} (see the {first.name} check)")
-
-
-def _manifest(raw: object, label: str) -> Manifest:
-    try:
-        return Manifest.model_validate(raw)
-    except ValidationError as exc:
-        lines = [
-            f"{label}: {key_path(('manifest', *e['loc'])).split(':', 1)[1]}: {e['msg']}"
-            for e in exc.errors()
-        ]
-        raise CommandError("\n".join(lines), EXIT_BAD_INPUT) from None
 
 
 def _moment(value: object) -> datetime | None:

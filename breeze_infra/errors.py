@@ -17,7 +17,6 @@ __all__ = [
     "ApiMessage",
     "AuthenticationError",
     "CloudflareError",
-    "CommandError",
     "DailyAllocationExhaustedError",
     "LicenceRequiredError",
     "MalformedResponseError",
@@ -136,18 +135,6 @@ class MalformedResponseError(CloudflareError):
 
 class ApiError(CloudflareError):
     """Any other request Cloudflare refused; the message carries Cloudflare's own explanation."""
-
-
-class CommandError(Exception):
-    """A failure already worded for the user, printed line by line without a traceback.
-
-    ``exit_code`` is 2 when the user's input must change (a stack file, a flag, a variable) and 1
-    when it need not (Cloudflare or the network failed, a check failed).
-    """
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def as_int(value: object) -> int | None:

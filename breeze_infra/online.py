@@ -31,9 +31,9 @@ from breeze_infra.errors import (
     AccountNotFoundError,
     AuthenticationError,
     CloudflareError,
-    CommandError,
     NetworkError,
 )
+from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
     from breeze_infra.limiter import RequestLimiter
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 TOKEN_ENV: Final = "CLOUDFLARE_API_TOKEN"
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _GRACE: Final = 0.5
 
 _log = logging.getLogger("breeze_infra.online")
@@ -74,7 +73,7 @@ def bootstrap_token(environ: Mapping[str, str], command: str) -> str:
         raise CommandError(
             f"breeze-infra {command}: {TOKEN_ENV} is not set; export a Cloudflare API token "
             f"with the {CATALOG_PERMISSION} permission on the stack's account",
-            EXIT_BAD_INPUT,
+            ExitCode.BAD_INPUT,
         )
     return value
 
@@ -87,7 +86,7 @@ def client_settings(timeout: float) -> ClientSettings:
     """
     if not (math.isfinite(timeout) and timeout > 0):
         raise CommandError(
-            f"--timeout must be a number of seconds > 0, got {timeout:g}", EXIT_BAD_INPUT
+            f"--timeout must be a number of seconds > 0, got {timeout:g}", ExitCode.BAD_INPUT
         )
     share = timeout / 4
     return ClientSettings(
@@ -111,7 +110,7 @@ def open_client(
     try:
         return CloudflareClient(token, settings=client_settings(timeout), limiter=limiter)
     except ValueError as exc:
-        raise CommandError(f"breeze-infra {what}: {exc}", EXIT_BAD_INPUT) from None
+        raise CommandError(f"breeze-infra {what}: {exc}", ExitCode.BAD_INPUT) from None
 
 
 def run_bounded(work: Callable[[], Awaitable[T]], timeout: float, what: str) -> T:
@@ -130,7 +129,7 @@ def run_bounded(work: Callable[[], Awaitable[T]], timeout: float, what: str) -> 
         raise CommandError(
             f"breeze-infra {what}: no complete answer from Cloudflare within the {timeout:g} s "
             "budget; check the network, or allow more with --timeout",
-            EXIT_FAILED,
+            ExitCode.FAILED,
         ) from None
 
 
@@ -187,26 +186,26 @@ def validate_online(
     """
     what = "validate --online"
     catalogs = fetch_catalogs(token, [s.config.account_id for s in stacks], timeout, what)
-    code = EXIT_OK
+    code = ExitCode.OK
     reported: set[str] = set()
     for stack in stacks:
         account_id = stack.config.account_id
         result = catalogs[account_id]
         if isinstance(result, AccountNotFoundError):
             print(f"{stack.source}: {NAMESPACE}:accountId: {result}", file=err)
-            code = EXIT_BAD_INPUT
+            code = ExitCode.BAD_INPUT
             continue
         if isinstance(result, CloudflareError):
             if account_id not in reported:
                 reported.add(account_id)
                 print(failure_line(result, what), file=err)
-            code = max(code, EXIT_FAILED)
+            code = max(code, ExitCode.FAILED)
             continue
         findings = check_models(stack.config.models, result, now)
         for finding in findings:
             print(finding.line(stack.source), file=err)
         if any(f.severity == "error" for f in findings):
-            code = EXIT_BAD_INPUT
+            code = ExitCode.BAD_INPUT
         else:
             count = len(stack.config.models)
             print(
@@ -229,13 +228,13 @@ def fill_from_catalog(
     account_id = stack.config.account_id
     result = fetch_catalogs(token, [account_id], timeout, what)[account_id]
     if isinstance(result, AccountNotFoundError):
-        raise CommandError(f"{stack.source}: {NAMESPACE}:accountId: {result}", EXIT_BAD_INPUT)
+        raise CommandError(f"{stack.source}: {NAMESPACE}:accountId: {result}", ExitCode.BAD_INPUT)
     if isinstance(result, CloudflareError):
-        raise CommandError(failure_line(result, what), EXIT_FAILED)
+        raise CommandError(failure_line(result, what), ExitCode.FAILED)
     findings = check_models(stack.config.models, result, now)
     errors = [f.line(stack.source) for f in findings if f.severity == "error"]
     if errors:
-        raise CommandError("\n".join(errors), EXIT_BAD_INPUT)
+        raise CommandError("\n".join(errors), ExitCode.BAD_INPUT)
     for finding in findings:
         print(finding.line(stack.source), file=err)
     return with_context_lengths(stack.config, context_lengths(stack.config.models, result))

@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE
 from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
+from breeze_infra.stack_outputs import SECRET_MARKER
 from breeze_infra.stacks import settings_of
 
 ACCOUNT_GROUPS = (
@@ -35,7 +36,7 @@ ACCOUNT_GROUPS = (
 USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SECRET_KEY = "4dabf18193072939515e22adb298388d"
-SECRET = "[secret]"
+SECRET = SECRET_MARKER
 
 _ACCOUNT = "com.cloudflare.api.account"
 _RESOURCE_KEY = re.compile(

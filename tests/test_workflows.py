@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from breeze_infra.cli import _parser
+from breeze_infra.cli.parser import build_parser
 from breeze_infra.config import TokenSettings
 from breeze_infra.rotation import EPOCH
 from breeze_infra.stacks import list_stacks, load_stack
@@ -363,7 +363,7 @@ def breeze_invocations() -> Iterator[list[str]]:
 def parses(argv: list[str]) -> bool:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
-            _parser().parse_args(argv)
+            build_parser().parse_args(argv)
         except SystemExit as exit_:
             return exit_.code == 0
     return True

@@ -1,4 +1,4 @@
-"""``breeze-infra`` as users and CI run it: exit codes, one-line errors, no secrets on screen."""
+"""``breeze-infra manifest``: from a stack file or deployed outputs, written whole, never a key unasked."""
 
 from __future__ import annotations
 
@@ -10,57 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from breeze_infra.schemas import WHICH, Which, committed_path
+from tests.cli.conftest import BAD_STACK, TEAM_STACK, single_error_lines
 from tests.conftest import ROOT, CliRun, write_stack
-
-BAD_STACK = """config:
-  breeze-infra:accountId: 0123456789abcdef0123456789abcdef
-  breeze-infra:models:
-    - id: "@cf/meta/llama-3.1-8b-instruct"
-    - id: "llama-3"
-  breeze-infra:tokens:
-    rotationDays: 7
-"""
-
-
-def single_error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stderr.splitlines()
-
-
-def test_validate_checks_every_example_stack_by_default(cli: CliRun) -> None:
-    result = cli("validate")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        "stacks/Pulumi.dev.yaml: ok",
-        "stacks/Pulumi.prod.yaml: ok",
-        "stacks/Pulumi.staging.yaml: ok",
-    ]
-
-
-def test_validate_names_file_and_key_for_each_problem(cli: CliRun, stacks_dir: Path) -> None:
-    path = write_stack(stacks_dir, "bad", BAD_STACK)
-    lines = single_error_lines(cli("--stacks-dir", str(stacks_dir), "validate", "--stack", "bad"))
-    shown = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else None
-    assert len(lines) == 2
-    assert lines[0].endswith(
-        "Pulumi.bad.yaml: breeze-infra:models[1].id: 'llama-3' is not a Workers AI model id; "
-        "expected @cf/<author>/<model> or @hf/<author>/<model>"
-    )
-    assert lines[1].endswith("Pulumi.bad.yaml: breeze-infra:tokens: unknown key (a typo?)")
-    assert shown is None or lines[0].startswith(shown)
-
-
-def test_validate_reports_a_missing_stack_file(cli: CliRun) -> None:
-    (line,) = single_error_lines(cli("validate", "--stack", "qa"))
-    assert line == "stacks/Pulumi.qa.yaml: no such stack file"
-
-
-def test_stacks_dir_defaults_to_the_projects_stack_config_dir(cli: CliRun) -> None:
-    result = cli("validate", "--stack", "dev", cwd=ROOT / "tests")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "../stacks/Pulumi.dev.yaml: ok\n"
 
 
 def test_manifest_renders_offline_and_matches_what_the_program_exports(cli: CliRun) -> None:
@@ -101,17 +52,6 @@ def test_bad_input_leaves_nothing_half_written(
         cli("--stacks-dir", str(stacks_dir), "manifest", "--stack", "bad", "-o", str(target))
     )
     assert not target.exists()
-
-
-@pytest.fixture
-def outputs_json(cli: CliRun, tmp_path: Path) -> tuple[Path, str]:
-    """What `pulumi stack output --json --show-secrets` prints, with a known key."""
-    synth = json.loads(cli("synth", "--stack", "dev", "--json").stdout)
-    known = "cfat_" + "K" * 40
-    outputs = {**synth["outputs"], "apiKey": known}
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(outputs))
-    return path, known
 
 
 def test_manifest_from_outputs_never_carries_the_key_unasked(
@@ -184,65 +124,6 @@ def test_include_secret_refuses_redacted_outputs(
         "stdin: apiKey: missing or redacted; export the outputs with `pulumi stack output --json "
         "--show-secrets` from a stack with a pulumi-stack secrets entry"
     ]
-
-
-def test_synth_is_labelled_simulated_and_hides_secrets(cli: CliRun) -> None:
-    result = cli("synth", "--stack", "prod")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("SIMULATED `pulumi up` of stack 'prod' at 2026-11-25T09:30:00Z")
-    assert "apiKey: [secret]" in result.stdout
-    assert "cfat_" not in result.stdout + result.stderr
-    assert "cloudflare:index/accountToken:AccountToken  workers-ai-slot-a" in result.stdout
-
-
-def test_synth_json_lists_resources_options_and_lookups(cli: CliRun) -> None:
-    document = json.loads(cli("synth", "--stack", "dev", "--json").stdout)
-    assert document["simulated"] is True
-    assert document["permissionGroupLookups"] == 1
-    assert [r["type"] for r in document["resources"]] == [
-        "breeze:index:WorkersAiToken",
-        "cloudflare:index/accountToken:AccountToken",
-        "cloudflare:index/accountToken:AccountToken",
-    ]
-    assert document["outputs"]["apiKey"] == "[secret]"
-
-
-def test_synth_rejects_a_bad_clock_in_one_line(cli: CliRun) -> None:
-    lines = single_error_lines(cli("synth", "--stack", "dev", env={"BREEZE_NOW": "tomorrow"}))
-    assert lines == ["BREEZE_NOW='tomorrow' is not an RFC 3339 time such as 2026-11-25T09:00:00Z"]
-
-
-@pytest.mark.parametrize("which", WHICH)
-def test_schema_prints_the_published_schema(cli: CliRun, which: Which) -> None:
-    result = cli("schema", which)
-    assert result.returncode == 0
-    assert result.stdout == committed_path(which).read_text()
-
-
-def test_the_console_script_is_installed() -> None:
-    script = Path(sys.executable).parent / "breeze-infra"
-    result = subprocess.run(
-        [str(script), "validate", "--stack", "dev"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-TEAM_STACK = """config:
-  breeze-infra:accountId: 0123456789abcdef0123456789abcdef
-  breeze-infra:models:
-    - id: "@cf/meta/llama-3.1-8b-instruct"
-    - id: "@cf/openai/gpt-oss-20b"
-  breeze-infra:consumers:
-    - name: alice
-    - name: bob
-      models: ["@cf/openai/gpt-oss-20b"]
-    - name: carol
-      revoked: true
-"""
 
 
 def test_a_stack_with_consumers_needs_one_named(cli: CliRun, stacks_dir: Path) -> None:
@@ -324,23 +205,6 @@ def test_consumer_keys_come_from_the_apikeys_output(
     ]
 
 
-def test_synth_can_show_one_consumer(cli: CliRun, stacks_dir: Path) -> None:
-    write_stack(stacks_dir, "team", TEAM_STACK)
-    result = cli(
-        "--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--json", "--consumer", "bob"
-    )
-    assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
-    assert {r["name"] for r in document["resources"]} == {
-        "workers-ai-bob",
-        "workers-ai-bob-slot-a",
-        "workers-ai-bob-slot-b",
-    }
-    assert set(document["outputs"]["consumers"]) == {"bob"}
-    missing = cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--consumer", "zed")
-    assert single_error_lines(missing) == ["team: no active consumer 'zed' (active: alice, bob)"]
-
-
 def test_a_key_inside_the_deployed_manifest_is_dropped_unless_asked(
     cli: CliRun, outputs_json: tuple[Path, str]
 ) -> None:
@@ -352,51 +216,18 @@ def test_a_key_inside_the_deployed_manifest_is_dropped_unless_asked(
     assert known not in result.stdout + result.stderr
 
 
-def test_a_failing_program_is_one_line_exit_1() -> None:
-    probe = (
-        "import sys, breeze_infra.simulate as s\n"
-        "def refuse(inputs): raise s.CloudflareRejected('token name must be 1-120 characters')\n"
-        "s.check_token_inputs = refuse\n"
-        "from breeze_infra.cli import main\n"
-        "sys.exit(main(['synth', '--stack', 'dev']))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        "synth --stack dev: the program failed: token name must be 1-120 characters"
+def test_manifest_checks_outputs_against_the_stack_named(
+    cli: CliRun, outputs_json: tuple[Path, str]
+) -> None:
+    path, _ = outputs_json
+    same = cli("manifest", "--stack", "dev", "--from-outputs", "-", input=path.read_text())
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["environment"] == "dev"
+    assert single_error_lines(cli("manifest", "--stack", "prod", "--from-outputs", str(path))) == [
+        f"{path}: manifest.environment: these are the outputs of stack 'dev', not of stack "
+        "'prod' (--stack); export them with `pulumi stack output --json --show-secrets` "
+        "--stack prod"
     ]
-
-
-def test_validate_prints_warnings_and_still_passes(cli: CliRun, stacks_dir: Path) -> None:
-    write_stack(
-        stacks_dir,
-        "empty",
-        TEAM_STACK.replace("    - name: alice\n", "").replace(
-            '    - name: bob\n      models: ["@cf/openai/gpt-oss-20b"]\n', ""
-        ),
-    )
-    result = cli("--stacks-dir", str(stacks_dir), "validate")
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.endswith(
-        "breeze-infra:consumers: no active consumer: pulumi up deletes every token and secret "
-        "write of this stack\n"
-    )
-    assert result.stderr.startswith("warning: ")
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (
-            ["manifest", "--stack", "dev", "--from-outputs", "-"],
-            "breeze-infra manifest: give --stack NAME or --from-outputs FILE, not both",
-        ),
-    ],
-)
-def test_conflicting_sources_are_refused(cli: CliRun, args: list[str], expected: str) -> None:
-    assert single_error_lines(cli(*args, input="{}")) == [expected]
 
 
 def test_files_that_are_not_utf8_are_named(cli: CliRun, tmp_path: Path, stacks_dir: Path) -> None:
@@ -424,3 +255,120 @@ def test_writing_to_a_pipe_keeps_the_pipe(cli: CliRun, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(received[0])["environment"] == "dev"
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_output_makes_missing_folders(cli: CliRun, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "nested" / "dev.json"
+    result = cli("manifest", "--stack", "dev", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text())["environment"] == "dev"
+
+
+def test_output_to_a_folder_names_the_file_after_the_stack(
+    cli: CliRun, stacks_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    assert cli("manifest", "--stack", "dev", "-o", str(folder)).returncode == 0
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    bob = cli(
+        "manifest",
+        "--stack",
+        "team",
+        "--consumer",
+        "bob",
+        "-o",
+        str(folder),
+        "--stacks-dir",
+        str(stacks_dir),
+    )
+    assert bob.returncode == 0, bob.stderr
+    fresh = cli("manifest", "--stack", "prod", "-o", f"{tmp_path / 'new'}/")
+    assert fresh.returncode == 0, fresh.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["dev.json", "team-bob.json"]
+    assert json.loads((tmp_path / "new" / "prod.json").read_text())["environment"] == "prod"
+
+
+def test_all_consumers_makes_its_folder(cli: CliRun, stacks_dir: Path, tmp_path: Path) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    folder = tmp_path / "newdir"
+    result = cli(
+        "manifest",
+        "--stack",
+        "team",
+        "--all-consumers",
+        "-o",
+        str(folder),
+        "--stacks-dir",
+        str(stacks_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["team-alice.json", "team-bob.json"]
+
+
+def test_a_folder_that_cannot_be_made_is_one_line_without_an_exception_name(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep\n")
+    (line,) = single_error_lines(cli("manifest", "--stack", "dev", "-o", str(blocker / "x.json")))
+    (deeper,) = single_error_lines(
+        cli("manifest", "--stack", "dev", "-o", str(blocker / "sub" / "x.json"))
+    )
+    assert deeper.startswith(f"{blocker / 'sub'}: cannot be created for -o ")
+    assert deeper.endswith("(Not a directory)")
+    assert line == f"{blocker}: is a file, not a folder (-o {blocker / 'x.json'})"
+    assert "Error" not in line
+    assert blocker.read_text() == "keep\n"
+
+
+def test_online_reads_the_stack_file_not_outputs(
+    cli: CliRun, outputs_json: tuple[Path, str]
+) -> None:
+    path, _ = outputs_json
+    lines = single_error_lines(
+        cli("manifest", "--stack", "dev", "--from-outputs", str(path), "--online")
+    )
+    assert lines == [
+        "breeze-infra manifest: --online reads the stack file; it does not go with --from-outputs"
+    ]
+
+
+def test_pulumi_stack_checks_piped_outputs_too(cli: CliRun, outputs_json: tuple[Path, str]) -> None:
+    path, _ = outputs_json
+    result = cli(
+        "manifest", "--from-outputs", "-", input=path.read_text(), env={"PULUMI_STACK": "prod"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "using stack prod (from PULUMI_STACK)",
+        "stdin: manifest.environment: these are the outputs of stack 'dev', not of stack 'prod' "
+        "(--stack); export them with `pulumi stack output --json --show-secrets` --stack prod",
+    ]
+
+
+def test_consumer_outputs_of_another_stack_are_refused(
+    cli: CliRun, stacks_dir: Path, tmp_path: Path
+) -> None:
+    write_stack(stacks_dir, "team", TEAM_STACK)
+    synth = json.loads(
+        cli("--stacks-dir", str(stacks_dir), "synth", "--stack", "team", "--json").stdout
+    )
+    lines = single_error_lines(
+        cli(
+            "manifest",
+            "--stack",
+            "dev",
+            "--from-outputs",
+            "-",
+            "--all-consumers",
+            "-o",
+            str(tmp_path / "out"),
+            input=json.dumps(synth["outputs"]),
+        )
+    )
+    assert lines[0].startswith(
+        "stdin: consumers.alice.manifest.environment: these are the outputs of stack 'team', "
+        "not of stack 'dev'"
+    )
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,138 @@
+"""``breeze-infra completion bash|zsh``: a completion script made from the parser itself.
+
+Generated, not written by hand, so that a new command or option completes the day it is added.
+It completes commands, each command's options (the global ones too, anywhere), the choices of
+positional arguments, stack names for ``--stack`` (from ``stacks/Pulumi.<stack>.yaml``) and
+paths for options that take a file or a folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from breeze_infra.exits import ExitCode
+
+_PATH_METAVARS = ("FILE", "DIR", "FILE|DIR")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What completes after one command (``""``: before any command)."""
+
+    name: str
+    options: tuple[str, ...]
+    choices: tuple[str, ...]
+    path_options: tuple[str, ...]
+    stack_options: tuple[str, ...]
+
+
+def specs(parser: argparse.ArgumentParser) -> list[Spec]:
+    """The top level and every command, read from the parser tree."""
+    found = [_spec("", parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found += [_spec(name, sub) for name, sub in action.choices.items()]
+    return found
+
+
+def _spec(name: str, parser: argparse.ArgumentParser) -> Spec:
+    options: list[str] = []
+    choices: list[str] = []
+    paths: list[str] = []
+    stacks: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            choices += list(action.choices)
+        elif not action.option_strings:
+            choices += [str(choice) for choice in action.choices or ()]
+        else:
+            options += action.option_strings
+            if action.metavar in _PATH_METAVARS:
+                paths += action.option_strings
+            elif "--stack" in action.option_strings:
+                stacks += action.option_strings
+    return Spec(name, tuple(options), tuple(choices), tuple(paths), tuple(stacks))
+
+
+def completion(shell: str, parser: argparse.ArgumentParser) -> int:
+    script = bash(specs(parser)) if shell == "bash" else zsh(specs(parser))
+    sys.stdout.write(script)
+    return ExitCode.OK
+
+
+_STACKS = "$(ls stacks 2>/dev/null | sed -n 's/^Pulumi\\.\\(.*\\)\\.yaml$/\\1/p')"
+
+
+def bash(found: list[Spec]) -> str:
+    top, commands = found[0], found[1:]
+    cases = "\n".join(
+        f"        {spec.name}) opts='{' '.join(spec.options)}'; choices='{' '.join(spec.choices)}';;"
+        for spec in commands
+    )
+    paths = "|".join(sorted({o for spec in found for o in spec.path_options}))
+    stacks = "|".join(sorted({o for spec in found for o in spec.stack_options}))
+    return f"""# breeze-infra completion for bash: eval "$(breeze-infra completion bash)"
+_breeze_infra() {{
+    local cur prev cmd word opts choices
+    cur="${{COMP_WORDS[COMP_CWORD]}}"
+    prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+    case "$prev" in
+        {paths}) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        {stacks}) COMPREPLY=($(compgen -W "{_STACKS}" -- "$cur")); return;;
+    esac
+    cmd=""
+    for word in "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"; do
+        case "$word" in
+            {"|".join(spec.name for spec in commands)}) cmd="$word"; break;;
+        esac
+    done
+    case "$cmd" in
+{cases}
+        *) opts='{" ".join(top.options)}'; choices='{" ".join(top.choices)}';;
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$choices" -- "$cur"))
+    fi
+}}
+complete -o default -F _breeze_infra breeze-infra
+"""
+
+
+def zsh(found: list[Spec]) -> str:
+    top, commands = found[0], found[1:]
+    cases = "\n".join(
+        f"    {spec.name}) opts=({' '.join(spec.options)}); choices=({' '.join(spec.choices)});;"
+        for spec in commands
+    )
+    paths = "|".join(sorted({o for spec in found for o in spec.path_options}))
+    stacks = "|".join(sorted({o for spec in found for o in spec.stack_options}))
+    return f"""#compdef breeze-infra
+# breeze-infra completion for zsh: breeze-infra completion zsh > "${{fpath[1]}}/_breeze-infra"
+_breeze_infra() {{
+  local cmd word
+  local -a opts choices
+  case "${{words[CURRENT-1]}}" in
+    {paths}) _files; return;;
+    {stacks}) compadd -- {_STACKS}; return;;
+  esac
+  for word in "${{(@)words[2,CURRENT-1]}}"; do
+    case "$word" in
+      {"|".join(spec.name for spec in commands)}) cmd="$word"; break;;
+    esac
+  done
+  case "$cmd" in
+{cases}
+    *) opts=({" ".join(top.options)}); choices=({" ".join(top.choices)});;
+  esac
+  if [[ "$PREFIX" == -* ]]; then compadd -a opts; else compadd -a choices; fi
+}}
+if [[ "$funcstack[1]" == "_breeze_infra" ]]; then
+  _breeze_infra "$@"
+else
+  compdef _breeze_infra breeze-infra
+fi
+"""

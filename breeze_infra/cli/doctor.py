@@ -1,0 +1,202 @@
+"""``breeze-infra doctor``: can GPT Breeze use this environment's deployed key right now?
+
+The command reads the stack file and, when given, the stack's outputs; every consumer's key is
+read before any request is sent, so bad input is refused first. The checks themselves live in
+``breeze_infra.doctor``. ``--json`` prints one document (each check with its status and timing);
+the key never appears in it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from breeze_infra.cli.common import Globals, bad_input, chosen_stack, now, quoted
+from breeze_infra.exits import CommandError, ExitCode
+
+if TYPE_CHECKING:
+    from breeze_infra.config import StackConfig
+    from breeze_infra.doctor import Check, Consumer
+
+
+@dataclass
+class _Record:
+    """The checks of one run, in report order, for ``--json``."""
+
+    stack: str | None = None
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, consumer: str | None, check: Check) -> None:
+        self.checks.append(
+            {
+                "consumer": consumer,
+                "name": check.name,
+                "status": check.status,
+                "seconds": check.seconds,
+                "detail": check.detail,
+            }
+        )
+
+
+def doctor(
+    options: Globals,
+    *,
+    stack: str | None,
+    from_outputs: str | None = None,
+    inference: bool = True,
+    consumer: str | None = None,
+    all_consumers: bool = False,
+    timeout: float = 60.0,
+    as_json: bool = False,
+) -> int:
+    """Check the deployed key, the route and the models; 1 when any check failed."""
+    if not as_json:
+        return _run(options, stack, from_outputs, inference, consumer, all_consumers, timeout)
+    from breeze_infra.config import ConfigError
+    from breeze_infra.project import ProjectError
+
+    record = _Record()
+    findings: list[str] = []
+    real_stdout = sys.stdout
+    sys.stdout = io.StringIO()  # the human report is replaced by the document
+    try:
+        code = _run(
+            options, stack, from_outputs, inference, consumer, all_consumers, timeout, record
+        )
+    except CommandError as exc:
+        findings, code = exc.lines(), exc.exit_code
+    except (ConfigError, ProjectError) as exc:
+        findings, code = str(exc).splitlines(), ExitCode.BAD_INPUT
+    finally:
+        sys.stdout = real_stdout
+    print(document(record, code, findings))
+    return code
+
+
+def document(record: _Record, code: int, findings: list[str]) -> str:
+    """``doctor --json``: the checks run, and why the run stopped when it did not finish."""
+    body = {
+        "command": "doctor",
+        "stack": record.stack,
+        "exitCode": int(code),
+        "checks": record.checks,
+        "findings": [{"severity": "error", "message": line} for line in findings],
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def misuse_document(error: CommandError) -> str:
+    """The document of a run refused before it started (an unknown option, a conflict)."""
+    return document(_Record(), error.exit_code, error.lines())
+
+
+def _run(
+    options: Globals,
+    given_stack: str | None,
+    from_outputs: str | None,
+    inference: bool,
+    consumer: str | None,
+    all_consumers: bool,
+    timeout: float,
+    record: _Record | None = None,
+) -> int:
+    from breeze_infra import stack_outputs as so
+    from breeze_infra.doctor import Check, Consumer, api_key, run_fleet, target_from
+    from breeze_infra.stacks import display_path, load_stack, stack_file
+
+    stack = chosen_stack(given_stack, "doctor", os.environ) or ""
+    if record is not None:
+        record.stack = stack
+    path = stack_file(options.stacks_folder(), stack)
+    config = load_stack(path)
+    label = so.label(from_outputs) if from_outputs else "outputs"
+    outputs = so.read_json(from_outputs, label) if from_outputs else None
+    if all_consumers:
+        from breeze_infra.consumers import audiences
+
+        names = [audience.name for audience in audiences(config)]
+    else:
+        names = [consumer]
+    if all_consumers and outputs is not None:
+        redacted = so.redacted_key(outputs)
+        if redacted is not None:
+            raise bad_input(
+                f'{label}: {redacted}: redacted ("{so.SECRET_MARKER}"); export the outputs with '
+                f"{so.EXPORT_HINT}"
+            )
+    # Every consumer is read before any is checked: bad input is refused before a request is sent.
+    blocks: list[Consumer] = []
+    for name in names:
+        own_config, own_outputs = config, outputs
+        if name is not None or config.consumers is not None:
+            own_config, own_outputs = _one_consumer(config, stack, name, outputs, label)
+        header = f"consumer {name}:" if all_consumers and name is not None else None
+        if all_consumers and own_outputs is not None and so.api_key(own_outputs) is None:
+            reference = own_outputs.get("apiKeyRef") if isinstance(own_outputs, dict) else None
+            if not isinstance(reference, str) or reference.startswith("pulumi-stack://"):
+                # The outputs should hold this key and do not: not a reason to pass.
+                raise bad_input(
+                    f"{label}: apiKeys.{name}: missing; export the outputs with {so.EXPORT_HINT}"
+                )
+            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
+            why = f"the key is not in the stack outputs (it lives at {reference})"
+            blocks.append(Consumer(header, skipped=f"skip  token  {why}"))
+            if record is not None:
+                record.add(name, Check("token", "skip", why))
+            continue
+        target = target_from(own_config, stack, display_path(path), own_outputs, label)
+        key = api_key(own_outputs, label, os.environ)
+        blocks.append(Consumer(header, target, key))
+    if not any(block.target is not None for block in blocks):
+        for block in blocks:
+            for line in (block.header, block.skipped):
+                if line is not None:
+                    print(line)
+        raise bad_input(
+            f"breeze-infra doctor --stack {stack}: no consumer was checked (every key lives "
+            "outside the stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
+        )
+
+    def on_check(block: Consumer, check: Check) -> None:
+        if record is not None:
+            name = (
+                block.header.removeprefix("consumer ").removesuffix(":") if block.header else None
+            )
+            record.add(name if all_consumers else consumer, check)
+
+    # One deadline and one request budget for the whole run, however many consumers.
+    return run_fleet(
+        blocks,
+        now=now(),
+        timeout=timeout,
+        inference=inference,
+        out=sys.stdout,
+        on_check=on_check,
+    )
+
+
+def _one_consumer(
+    config: StackConfig, stack: str, name: str | None, outputs: Any, label: str
+) -> tuple[StackConfig, Any]:
+    """The stack as one consumer sees it: its models and token settings, its outputs."""
+    from breeze_infra.consumers import find
+    from breeze_infra.stack_outputs import EXPORT_HINT, consumer_outputs
+
+    try:
+        audience = find(config, name)
+    except LookupError as exc:
+        raise bad_input(f"{stack}: {exc}") from None
+    config = config.model_copy(update={"models": list(audience.models), "token": audience.token})
+    if outputs is None or audience.name is None:
+        return config, outputs
+    own = consumer_outputs(outputs, audience.name)
+    if own is None:
+        raise bad_input(
+            f"{label}: consumers.{quoted(audience.name)}: missing; export the outputs of the "
+            f"stack with {EXPORT_HINT} after `pulumi up`"
+        )
+    return config, own

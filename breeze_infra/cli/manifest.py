@@ -1,0 +1,222 @@
+"""``breeze-infra manifest``: the GPT Breeze manifest, from a stack file or from deployed outputs.
+
+From a stack file it needs no network, no Pulumi and no provider SDK (the start-up budget in
+docs/figures.md holds it to about twice ``import pydantic, yaml``); httpx is loaded only with
+``--online``. From outputs, ``--stack`` (or ``PULUMI_STACK``) names the stack they must belong
+to, as ``pulumi stack output`` would. Files are written by ``breeze_infra.output``: whole or
+not at all, folders made as needed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from breeze_infra.cli.common import Globals, bad_input, bootstrap_token, chosen_stack, now, quoted
+from breeze_infra.exits import ExitCode
+
+if TYPE_CHECKING:
+    from breeze_infra.manifest import Manifest
+    from breeze_infra.output import Planned
+
+Manifests = dict[str | None, "Manifest"]
+
+
+def manifest(
+    options: Globals,
+    *,
+    stack: str | None,
+    from_outputs: str | None,
+    output: str = "-",
+    include_secret: bool = False,
+    online: bool = False,
+    timeout: float = 60.0,
+    consumer: str | None = None,
+    all_consumers: bool = False,
+) -> int:
+    """Render the chosen manifest(s) and write them to ``output`` (``-``, a file or a folder)."""
+    if include_secret and not from_outputs:
+        raise bad_input("breeze-infra manifest: --include-secret needs --from-outputs")
+    if online and from_outputs and stack is None:
+        raise bad_input("breeze-infra manifest: --online needs --stack NAME")
+    if online and from_outputs:
+        raise bad_input(
+            "breeze-infra manifest: --online reads the stack file; it does not go with "
+            "--from-outputs"
+        )
+    if all_consumers and output == "-":
+        raise bad_input("breeze-infra manifest: --all-consumers needs -o DIR")
+    stack = chosen_stack(stack, "manifest", os.environ, required=False)
+    if from_outputs:
+        wanted = None if all_consumers else [consumer]
+        manifests = _from_outputs(from_outputs, include_secret, wanted, stack)
+    elif stack:
+        manifests = _from_stack(options.stacks_folder(), stack, timeout if online else None)
+    else:
+        raise bad_input("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
+    chosen = list(manifests.items()) if all_consumers else [(consumer, _pick(manifests, consumer))]
+    if include_secret:
+        print(
+            "warning: this manifest holds the API key in plain text; share it only over a channel "
+            "fit for secrets and delete it after import",
+            file=sys.stderr,
+        )
+    source = None if not from_outputs else "stdin" if from_outputs == "-" else from_outputs
+    _write(chosen, output, source, set_of_files=all_consumers, private=include_secret)
+    return ExitCode.OK
+
+
+def _write(
+    chosen: list[tuple[str | None, Manifest]],
+    output: str,
+    source: str | None,
+    *,
+    set_of_files: bool,
+    private: bool,
+) -> None:
+    """``-`` is stdout; a folder (existing, ending in ``/``, or ``--all-consumers``) gets
+    ``<stack>[-<consumer>].json`` per manifest; anything else is one file. Missing folders are
+    made once every manifest is known to be good, so bad input leaves nothing behind."""
+    from breeze_infra.output import WriteError, write_one, write_set
+
+    try:
+        if output != "-" and (set_of_files or output.endswith("/") or Path(output).is_dir()):
+            planned = _planned(chosen, source)
+            folder = Path(output)
+            _make_folder(folder, output)
+            write_set(folder, planned, private=private)
+            return
+        if output != "-":
+            _make_folder(Path(output).parent, output)
+        # Data, not a message: written byte for byte, past the masking stdout filter.
+        sys.stdout.flush()
+        stdout = cast("IO[str]", getattr(sys.stdout, "stream", sys.stdout))
+        write_one(output, chosen[0][1].to_json(), private=private, stdout=stdout)
+    except WriteError as exc:
+        raise bad_input(str(exc)) from None
+
+
+def _planned(chosen: list[tuple[str | None, Manifest]], source: str | None) -> list[Planned]:
+    """Each file's name, from the manifest's own fields, checked before anything is made."""
+    from breeze_infra.messages import short
+    from breeze_infra.output import Planned, file_part
+
+    planned = []
+    for key, document in chosen:
+        where = f"consumers.{short(key)}.manifest" if key is not None else "manifest"
+        where = f"{source}: {where}" if source else where
+        environment = file_part(document.environment, f"{where}.environment")
+        consumer = file_part(document.consumer, f"{where}.consumer") if document.consumer else None
+        name = f"{environment}-{consumer}.json" if consumer else f"{environment}.json"
+        planned.append(Planned(name, document.to_json(), where))
+    return planned
+
+
+def _make_folder(folder: Path, output: str) -> None:
+    from breeze_infra.messages import short
+
+    if str(folder) in ("", "."):
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise bad_input(
+            f"{short(str(folder), 200)}: is a file, not a folder (-o {short(output, 200)})"
+        ) from None
+    except OSError as exc:
+        raise bad_input(
+            f"{short(str(folder), 200)}: cannot be created for -o {short(output, 200)} "
+            f"({exc.strerror or 'failed'})"
+        ) from None
+
+
+def _pick(manifests: Manifests, consumer: str | None) -> Manifest:
+    """The manifest ``--consumer`` names, or the stack's only one."""
+    named = ", ".join(name for name in manifests if name) or "none"
+    if consumer is None:
+        if None in manifests:
+            return manifests[None]
+        raise bad_input(
+            f"this stack has consumers ({named}): name one with --consumer NAME or use --all-consumers"
+        )
+    if consumer not in manifests:
+        raise bad_input(f"no active consumer '{quoted(consumer)}' (active: {named})")
+    return manifests[consumer]
+
+
+def _from_stack(folder: Path, stack: str, online_timeout: float | None) -> Manifests:
+    from breeze_infra.consumers import audience_manifest, audiences
+    from breeze_infra.rotation import plan_rotation, timestamp
+    from breeze_infra.stacks import display_path, load_stack, stack_file
+
+    token = bootstrap_token("manifest --online") if online_timeout is not None else ""
+    config = load_stack(stack_file(folder, stack))
+    if online_timeout is not None:
+        from breeze_infra.online import StackInput, fill_from_catalog
+
+        source = display_path(stack_file(folder, stack))
+        config = fill_from_catalog(
+            StackInput(stack, source, config),
+            token=token,
+            now=now(),
+            timeout=online_timeout,
+            err=sys.stderr,
+        )
+    plan = plan_rotation(now(), config.token.rotation_days)
+    expires_on = timestamp(plan.current.expires_on)
+    return {
+        audience.name: audience_manifest(config, stack, audience, expires_on)
+        for audience in audiences(config)
+    }
+
+
+def _from_outputs(
+    source: str, include_secret: bool, wanted: list[str | None] | None, stack: str | None
+) -> Manifests:
+    """Manifests from `pulumi stack output --json --show-secrets`, keyed by consumer (None: the
+    stack's only one); the ``wanted`` ones (None: all) get the key when it is asked for. With
+    ``stack``, outputs of another stack are refused before anything is written."""
+    from breeze_infra import stack_outputs as so
+
+    shown = so.label(source)
+    outputs = so.outputs_object(so.read_json(source, shown), shown)
+    found: dict[str | None, tuple[Manifest, Any, str, str]] = {}
+    if isinstance(outputs.get("consumers"), dict):
+        for consumer in map(str, outputs["consumers"]):
+            own = so.consumer_outputs(outputs, consumer)
+            path = ("consumers", quoted(consumer), "manifest")
+            found[consumer] = (
+                so.manifest_at(own, shown, path),
+                own.get("apiKey") if own else None,
+                f"apiKeys.{quoted(consumer)}",
+                ".".join(path),
+            )
+    else:
+        only = so.manifest_at(outputs, shown, ("manifest",))
+        found[None] = (only, outputs.get("apiKey"), "apiKey", "manifest")
+    for name, (read, _, _, _) in found.items():
+        if name is not None and read.consumer != name:
+            raise bad_input(
+                f"{shown}: consumers.{quoted(name)}.manifest.consumer: names another consumer; "
+                f"export the outputs again with {so.EXPORT_HINT}"
+            )
+    if stack is not None:
+        so.check_stack([(where, read) for read, _, _, where in found.values()], stack, shown)
+    manifests = {name: read for name, (read, _, _, _) in found.items()}
+    if wanted is not None:
+        picked = [_pick(manifests, name) for name in wanted]
+        manifests = {read.consumer: read for read in picked}
+    if not include_secret:
+        return manifests
+    result: Manifests = {}
+    for name in manifests:
+        read, key, key_path, _ = found[name]
+        if not so.is_key(key):
+            raise bad_input(
+                f"{shown}: {key_path}: missing or redacted; export the outputs with "
+                f"{so.EXPORT_HINT} from a stack with a pulumi-stack secrets entry"
+            )
+        result[name] = read.with_api_key(key)
+    return result

@@ -1,0 +1,209 @@
+"""``breeze-infra validate``: are these stack files what ``pulumi up`` will accept?
+
+Offline by default (pydantic and YAML only; never Pulumi, never httpx); ``--online`` adds the
+account's model catalog. ``--json`` prints one document for CI annotations: every problem is a
+finding with its file and key, and a failure of the command itself is a finding too, so the
+document is complete whatever the exit code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from breeze_infra.cli.common import Globals, bad_input, bootstrap_token, chosen_stack, now
+from breeze_infra.exits import CommandError, ExitCode
+
+if TYPE_CHECKING:
+    from breeze_infra.config import ConfigError, StackConfig
+
+Severity = Literal["error", "warning", "note"]
+_KEYED = re.compile(r"(?P<key>[^\s:]+:\S+?): (?P<message>.+)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, as a CI annotation needs it: where (file, key), how bad, what to do."""
+
+    file: str | None
+    key: str | None
+    severity: Severity
+    message: str
+
+    def line(self) -> str:
+        where = ": ".join(part for part in (self.file, self.key) if part)
+        text = f"{where}: {self.message}" if where else self.message
+        return text if self.severity == "error" else f"{self.severity}: {text}"
+
+
+@dataclass
+class Report:
+    """What one run found, printed as lines as it goes, or kept for one JSON document."""
+
+    as_json: bool
+    stacks: list[dict[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        if not self.as_json:
+            print(finding.line(), file=sys.stderr)
+
+    def config_error(self, exc: ConfigError, severity: Severity = "error") -> None:
+        for key, message in exc.problems:
+            self.add(Finding(exc.source, key, severity, message))
+
+    def stack(self, name: str, shown: str, status: str, line: str | None = None) -> None:
+        self.stacks.append({"stack": name, "file": shown, "status": status})
+        if line is not None and not self.as_json:
+            print(line)
+
+    def lines(self, text: str, sources: Sequence[str]) -> None:
+        """Findings from lines the online checks printed (``<file>: <key>: <message>``)."""
+        for raw in text.splitlines():
+            severity: Severity = "warning" if raw.startswith("warning: ") else "error"
+            line = raw.removeprefix("warning: ")
+            source = next((s for s in sources if line.startswith(f"{s}: ")), None)
+            rest = line[len(source) + 2 :] if source is not None else line
+            keyed = _KEYED.fullmatch(rest) if source is not None else None
+            if keyed is not None:
+                self.add(Finding(source, keyed["key"], severity, keyed["message"]))
+            else:
+                self.add(Finding(source, None, severity, rest))
+
+    def document(self, code: int) -> str:
+        body = {
+            "command": "validate",
+            "exitCode": int(code),
+            "stacks": self.stacks,
+            "findings": [asdict(finding) for finding in self.findings],
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def misuse_document(error: CommandError) -> str:
+    """The document of a run refused before it started (an unknown option, a conflict)."""
+    report = Report(as_json=True)
+    report.findings = [Finding(None, None, "error", line) for line in error.lines()]
+    return report.document(error.exit_code)
+
+
+def validate(
+    options: Globals,
+    stacks: Sequence[str],
+    *,
+    all_stacks: bool = False,
+    online: bool = False,
+    config_json: str | None = None,
+    timeout: float = 60.0,
+    as_json: bool = False,
+) -> int:
+    """Check ``stacks`` (none: ``PULUMI_STACK``, else every stack file of the folder); the exit
+    code is the worst problem found: 2 for one to fix in a file, 1 when the catalog could not
+    be reached."""
+    from breeze_infra.config import ConfigError
+    from breeze_infra.project import ProjectError
+
+    report = Report(as_json)
+    if not stacks and not all_stacks:
+        from_env = chosen_stack(None, "validate", os.environ, required=False)
+        stacks = [from_env] if from_env else []
+    try:
+        code = _run(options, stacks, online, config_json, timeout, report)
+    except ConfigError as exc:
+        if not as_json:
+            raise
+        report.config_error(exc)
+        code = ExitCode.BAD_INPUT
+    except (CommandError, ProjectError) as exc:
+        if not as_json:
+            raise
+        code = exc.exit_code if isinstance(exc, CommandError) else ExitCode.BAD_INPUT
+        for line in str(exc).splitlines():
+            report.add(Finding(None, None, "error", line))
+    if as_json:
+        print(report.document(code))
+    return code
+
+
+def _run(
+    options: Globals,
+    stacks: Sequence[str],
+    online: bool,
+    config_json: str | None,
+    timeout: float,
+    report: Report,
+) -> int:
+    from breeze_infra.config import ConfigError, UncheckedConfig, config_warnings
+    from breeze_infra.stacks import display_path, list_stacks, stack_file
+
+    folder = options.stacks_folder()
+    names = list(stacks) or list_stacks(folder)
+    if not names:
+        raise bad_input(f"{display_path(folder)}: no Pulumi.<stack>.yaml files")
+    if config_json is not None and len(names) != 1:
+        raise bad_input("breeze-infra validate: --config-json needs exactly one --stack NAME")
+    problems: list[ConfigError] = []
+    loaded: list[tuple[str, str, StackConfig]] = []
+    for name in names:
+        try:
+            config = _load(folder, name, config_json)
+        except UncheckedConfig as exc:
+            report.config_error(exc, "note")
+            shown = display_path(stack_file(folder, name))
+            report.stack(name, shown, "unchecked", f"{shown}: ok (not every key checked)")
+        except ConfigError as exc:
+            problems.append(exc)
+            report.stacks.append({"stack": name, "file": exc.source, "status": "error"})
+        else:
+            shown = display_path(stack_file(folder, name))
+            loaded.append((name, shown, config))
+            for key, message in config_warnings(config):
+                report.add(Finding(shown, key, "warning", message))
+            report.stack(name, shown, "ok", None if online else f"{shown}: ok")
+    # Problems after the stacks' lines, as before: a reader sees what passed, then what to fix.
+    for problem in problems:
+        report.config_error(problem)
+    code: int = ExitCode.OK
+    if online and loaded:
+        # Asked for only now: a missing token must not hide the offline problems above.
+        code = _online(loaded, bootstrap_token("validate --online"), timeout, report)
+    return ExitCode.BAD_INPUT if problems else code
+
+
+def _load(folder: Path, stack: str, config_json: str | None) -> StackConfig:
+    """The stack file as the engine reads it, or the resolved config ``pulumi config --json``
+    printed (ESC environments and project defaults applied), through the same reader."""
+    from breeze_infra.stack_outputs import label, read_json
+    from breeze_infra.stacks import load_resolved, load_stack, stack_file
+
+    if config_json is None:
+        return load_stack(stack_file(folder, stack))
+    shown = label(config_json)
+    return load_resolved(read_json(config_json, shown), shown, stack, folder)
+
+
+def _online(
+    loaded: list[tuple[str, str, StackConfig]], token: str, timeout: float, report: Report
+) -> int:
+    from breeze_infra.online import StackInput, validate_online
+
+    inputs = [StackInput(name, source, config) for name, source, config in loaded]
+    if not report.as_json:
+        return validate_online(
+            inputs, token=token, now=now(), timeout=timeout, out=sys.stdout, err=sys.stderr
+        )
+    out, err = io.StringIO(), io.StringIO()
+    code = validate_online(inputs, token=token, now=now(), timeout=timeout, out=out, err=err)
+    report.lines(err.getvalue(), [source for _, source, _ in loaded])
+    for entry in report.stacks:
+        if any(f.file == entry["file"] and f.severity == "error" for f in report.findings):
+            entry["status"] = "error"
+    return code
