@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
-from pydantic import ConfigDict, ValidationError, model_validator
+from pydantic import ConfigDict, ValidationError
 
 from breeze_infra import policy
 from breeze_infra.config import (
@@ -89,16 +89,6 @@ class _CheckedArgs(TokenSettings):
     consumer: ConsumerName | None = None
     stack: str
 
-    @model_validator(mode="after")
-    def _name_fits(self) -> _CheckedArgs:
-        longest = token_name_length(self.stack, self.consumer, self.generation)
-        if longest > TOKEN_NAME_LIMIT:
-            raise ValueError(
-                f"token names would reach {longest} characters; Cloudflare allows "
-                f"{TOKEN_NAME_LIMIT}: use a shorter stack or consumer name"
-            )
-        return self
-
 
 def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, RotationPlan]:
     """The args as the config would have them, and the rotation plan; ArgsError otherwise."""
@@ -121,6 +111,12 @@ def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, Rotat
         raise ArgsError("\n".join(f"{source}: {problem}" for problem in problems(exc))) from None
     except (ClockError, ValueError) as exc:
         raise ArgsError(f"{source}: now: {exc}") from None
+    longest = token_name_length(checked.stack, checked.consumer, checked.generation)
+    if longest > TOKEN_NAME_LIMIT:
+        raise ArgsError(
+            f"{source}: {'consumer' if checked.consumer else 'stack'}: token names would reach "
+            f"{longest} characters; Cloudflare allows {TOKEN_NAME_LIMIT}"
+        )
     return checked, plan
 
 

@@ -128,24 +128,42 @@ class ProgramRun:
 
 
 def run_program(folder: Path, stack: str) -> ProgramRun:
-    """A Pulumi program folder run as the language host runs it, under the fake Cloudflare: its
-    entry file as a script, its stack file's config as the engine hands it (text, JSON for
-    objects and lists), and its exports read back from the stack."""
+    """A Pulumi program folder run as the language host runs it: its entry file as a script, its
+    stack file's config as the engine hands it (text, JSON for objects and lists)."""
     project = yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
     config = yaml.safe_load((folder / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
     settings = {
         key: value if isinstance(value, str) else json.dumps(value)
         for key, value in config["config"].items()
     }
-    fake = FakeCloudflare()
+    return run_under_mocks(
+        lambda: runpy.run_path(str(folder / "__main__.py"), run_name="__main__"),
+        project=project,
+        stack=stack,
+        settings=settings,
+    )
+
+
+def run_under_mocks(
+    program: Callable[[], object],
+    *,
+    project: str = "team-ai",
+    stack: str = "dev",
+    settings: dict[str, str] | None = None,
+    fake: FakeCloudflare | None = None,
+) -> ProgramRun:
+    """Any Pulumi program under the fake Cloudflare, on a fresh event loop, its exports read back
+    from the stack as ``pulumi stack output`` would show them."""
+    fake = fake or FakeCloudflare()
     monitor = RecordingMonitor(fake)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    loop.set_exception_handler(lambda _loop, _context: None)
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
 
-    async def program() -> None:
-        runpy.run_path(str(folder / "__main__.py"), run_name="__main__")
+    async def run() -> None:
+        program()
         root = pulumi.runtime.settings.get_root_resource()
         assert isinstance(root, pulumi.runtime.stack.Stack)
         for name, value in root.outputs.items():
@@ -157,8 +175,8 @@ def run_program(folder: Path, stack: str) -> ProgramRun:
     try:
         pulumi.runtime.reset_options()
         pulumi.runtime.set_mocks(fake, project=project, stack=stack, preview=False, monitor=monitor)
-        pulumi.runtime.set_all_config(settings, [])
-        loop.run_until_complete(run_pulumi_func(program))
+        pulumi.runtime.set_all_config(settings or {}, [])
+        loop.run_until_complete(run_pulumi_func(run))
     finally:
         pulumi.runtime.set_all_config({}, [])
         pulumi.runtime.reset_options()
