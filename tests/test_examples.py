@@ -27,9 +27,9 @@ from pulumi.runtime.stack import run_pulumi_func
 
 import breeze_infra
 from breeze_infra.backends import NAMES, backend_classes
+from breeze_infra.policy import ACCOUNT_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
-    ACCOUNT_TOKEN,
     FakeCloudflare,
     RecordingMonitor,
     Registration,
