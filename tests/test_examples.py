@@ -6,6 +6,9 @@ example is held to what its user sees at each step: in this repository, ``valida
 SDK-free ones and names the exact ``uv add`` line for the others; in a project whose install
 declares the SDKs, every example validates; and the real program, simulated, registers the
 resources the example's backend writes.
+
+``examples/component/`` is another team's own program: it runs here as the language host would
+run it, under the same simulated Cloudflare.
 """
 
 from __future__ import annotations

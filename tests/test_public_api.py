@@ -12,7 +12,7 @@ import pytest
 
 import breeze_infra
 from breeze_infra import ArgsError, SecretsDelivery, SecretsDeliveryArgs
-from breeze_infra.simulate import FakeCloudflare, unwrap_secrets
+from breeze_infra.simulate import FakeCloudflare, redact, unwrap_secrets
 from tests.conftest import ROOT
 from tests.test_examples import run_under_mocks
 
@@ -85,6 +85,8 @@ def test_delivery_writes_the_base_url_it_is_given_and_the_key_as_a_secret() -> N
     assert secret
     assert json.loads(document) == {"baseUrl": GATEWAY, "apiKey": "cfat_" + "K" * 40}
     assert run.outputs == {"apiKeyRefs": ["vault:secret/team/dev#apiKey"]}
+    visible = json.dumps([run.outputs, [redact(r.inputs) for r in run.registrations]])
+    assert "cfat_" not in visible
 
 
 def test_a_bad_secrets_entry_is_one_line_naming_the_entry_before_any_resource() -> None:
