@@ -16,11 +16,10 @@ from breeze_infra.backends.delivery import deliver
 from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_settings
 from breeze_infra.consumers import Audience, audience_manifest, audiences
 from breeze_infra.manifest import workers_ai_base_url
-from breeze_infra.policy import PermissionGroupError
 from breeze_infra.project import ProjectError, find_install
-from breeze_infra.rotation import ClockError, RotationPlan, current_time, plan_rotation, timestamp
+from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
 from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
-from breeze_infra.token import TokenSpec, WorkersAiToken, lookup_permission_group_ids
+from breeze_infra.token import WorkersAiToken, WorkersAiTokenArgs
 
 
 def config_source(stack: str) -> str:
@@ -51,22 +50,22 @@ def load_config(stack: str) -> StackConfig:
 
 
 def build(now: datetime | None = None) -> dict[str, Any]:
-    """Register the environment's resources and return its stack outputs."""
+    """Register the environment's resources and return its stack outputs.
+
+    One clock for the whole run: every consumer's token rotates on the same windows.
+    """
     stack = pulumi.get_stack()
     try:
         config = load_config(stack)
-        plan = plan_rotation(now or current_time(), config.token.rotation_days)
-        group_ids = lookup_permission_group_ids(
-            config.account_id, config.token.owner, config.token.permissions
-        )
-    except (ConfigError, ClockError, PermissionGroupError, ProjectError) as exc:
+        now = now or current_time()
+    except (ConfigError, ClockError, ProjectError) as exc:
         raise pulumi.RunError(str(exc)) from None
     for key, message in config_warnings(config):
         pulumi.log.warn(f"{key}: {message}")
 
     base_url = workers_ai_base_url(config.account_id)
     published = {
-        audience.name: _provision(config, stack, audience, group_ids, plan, base_url)
+        audience.name: _provision(config, stack, audience, now, base_url)
         for audience in audiences(config)
     }
     if None in published:
@@ -86,21 +85,32 @@ def _provision(
     config: StackConfig,
     stack: str,
     audience: Audience,
-    group_ids: list[str],
-    plan: RotationPlan,
+    now: datetime,
     base_url: str,
 ) -> dict[str, Any]:
     """One consumer's token, its secret writes and its outputs (``apiKey`` among them when the
     stack's own outputs hold the key)."""
+    settings = audience.token
     token = WorkersAiToken(
         audience.token_resource,
-        TokenSpec(config.account_id, stack, audience.token, group_ids, audience.name),
-        plan,
+        WorkersAiTokenArgs(
+            account_id=config.account_id,
+            owner=settings.owner,
+            permissions=settings.permissions,
+            rotation_days=settings.rotation_days,
+            allowed_cidrs=settings.allowed_cidrs,
+            denied_cidrs=settings.denied_cidrs,
+            generation=settings.generation,
+            consumer=audience.name,
+            stack=stack,
+            now=now,
+        ),
     )
     delivered = deliver(
         audience.secrets, stack, base_url, token.value, name=audience.delivery_resource
     )
-    manifest = audience_manifest(config, stack, audience, timestamp(plan.current.expires_on))
+    expires_on = plan_rotation(now, settings.rotation_days).current.expires_on
+    manifest = audience_manifest(config, stack, audience, timestamp(expires_on))
     return {
         **delivered.stack_outputs,
         "apiKeyRef": audience.reference(stack),

@@ -6,20 +6,42 @@ example is held to what its user sees at each step: in this repository, ``valida
 SDK-free ones and names the exact ``uv add`` line for the others; in a project whose install
 declares the SDKs, every example validates; and the real program, simulated, registers the
 resources the example's backend writes.
+
+``examples/component/`` is another team's own program: it runs here as the language host would
+run it, under the same simulated Cloudflare.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import json
+import runpy
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pulumi
 import pytest
+import yaml
+from pulumi.runtime.stack import run_pulumi_func
 
+import breeze_infra
 from breeze_infra.backends import NAMES, backend_classes
-from breeze_infra.simulate import SynthResult
+from breeze_infra.policy import ACCOUNT_TOKEN
+from breeze_infra.rotation import plan_rotation, timestamp
+from breeze_infra.simulate import (
+    FakeCloudflare,
+    RecordingMonitor,
+    Registration,
+    SynthResult,
+    redact,
+    unwrap_secrets,
+)
 from breeze_infra.stacks import read_namespace
-from tests.conftest import ROOT, CliRun
+from tests.conftest import ACCOUNT_ID, NOW, ROOT, CliRun
 from tests.test_backends import CASES
 
 EXAMPLES = ROOT / "examples" / "stacks"
@@ -95,3 +117,137 @@ def test_the_team_example_gives_each_active_consumer_its_own_token(
     assert sorted(tokens) == [
         f"workers-ai-{name}-slot-{slot}" for name in ("alice", "support-team") for slot in "ab"
     ]
+
+
+COMPONENT = ROOT / "examples" / "component"
+
+
+@dataclass
+class ProgramRun:
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    issued: dict[str, str]
+
+
+def run_program(folder: Path, stack: str) -> ProgramRun:
+    """A Pulumi program folder run as the language host runs it: its entry file as a script, its
+    stack file's config as the engine hands it (text, JSON for objects and lists)."""
+    project = yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
+    config = yaml.safe_load((folder / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    settings = {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in config["config"].items()
+    }
+    return run_under_mocks(
+        lambda: runpy.run_path(str(folder / "__main__.py"), run_name="__main__"),
+        project=project,
+        stack=stack,
+        settings=settings,
+    )
+
+
+def run_under_mocks(
+    program: Callable[[], object],
+    *,
+    project: str = "team-ai",
+    stack: str = "dev",
+    settings: dict[str, str] | None = None,
+    fake: FakeCloudflare | None = None,
+) -> ProgramRun:
+    """Any Pulumi program under the fake Cloudflare, on a fresh event loop, its exports read back
+    from the stack as ``pulumi stack output`` would show them."""
+    fake = fake or FakeCloudflare()
+    monitor = RecordingMonitor(fake)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(lambda _loop, _context: None)
+    outputs: dict[str, Any] = {}
+    secrets: set[str] = set()
+
+    async def run() -> None:
+        program()
+        root = pulumi.runtime.settings.get_root_resource()
+        assert isinstance(root, pulumi.runtime.stack.Stack)
+        for name, value in root.outputs.items():
+            output = pulumi.Output.from_input(value)
+            outputs[name] = await output.future()
+            if await output.is_secret():
+                secrets.add(name)
+
+    try:
+        pulumi.runtime.reset_options()
+        pulumi.runtime.set_mocks(fake, project=project, stack=stack, preview=False, monitor=monitor)
+        pulumi.runtime.set_all_config(settings or {}, [])
+        loop.run_until_complete(run_pulumi_func(run))
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        pulumi.runtime.reset_options()
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        monitor.close_thread_loops()
+    return ProgramRun(monitor.registrations, outputs, secrets, fake.issued)
+
+
+def test_the_component_example_uses_only_the_public_api() -> None:
+    tree = ast.parse((COMPONENT / "__main__.py").read_text(encoding="utf-8"))
+    imported = [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    plain = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
+    assert plain == ["pulumi"]
+    assert {module for module, _ in imported} == {"breeze_infra"}
+    assert {name for _, name in imported} <= set(breeze_infra.__all__)
+
+
+def test_the_component_example_mints_a_scoped_rotating_key_and_delivers_it_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BREEZE_NOW", "2026-11-25T09:30:00Z")
+    run = run_program(COMPONENT, "dev")
+    plan = plan_rotation(NOW, 7)
+    by_type: dict[str, list[Registration]] = {}
+    for registration in run.registrations:
+        by_type.setdefault(registration.type, []).append(registration)
+    (component,) = by_type["breeze:index:WorkersAiToken"]
+    tokens = {r.name: r for r in by_type[ACCOUNT_TOKEN]}
+    assert sorted(tokens) == ["team-ai-slot-a", "team-ai-slot-b"]
+    for token in tokens.values():
+        assert token.parent == component.urn
+        (grant,) = token.inputs["policies"]
+        assert grant["permissionGroups"] == [{"id": "a92d2450e05d4e7bb7d0a64968f83d11"}]
+        assert json.loads(grant["resources"]) == {f"com.cloudflare.api.account.{ACCOUNT_ID}": "*"}
+        assert token.inputs["condition"] == {"requestIp": {"ins": ["203.0.113.0/24"]}}
+    current = tokens[f"team-ai-slot-{plan.current.name}"]
+    assert current.inputs["name"] == f"breeze-infra dev slot-{plan.current.name} w{plan.window} g0"
+    assert current.inputs["expiresOn"] == timestamp(plan.current.expires_on)
+
+    (delivery,) = by_type["breeze:index:SecretsDelivery"]
+    (vault,) = by_type["vault:kv/secretV2:SecretV2"]
+    assert vault.parent == delivery.urn
+    document, secret = unwrap_secrets(vault.inputs["dataJson"])
+    assert secret
+    key = run.issued[current.name]
+    assert json.loads(document) == {
+        "baseUrl": f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai/v1",
+        "apiKey": key,
+    }
+
+    assert run.outputs == {
+        "baseUrl": f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai/v1",
+        "apiKeyRef": "vault:secret/team-ai/dev#apiKey",
+        "tokenId": run.outputs["tokenId"],
+        "tokenName": current.inputs["name"],
+        "expiresOn": timestamp(plan.current.expires_on),
+    }
+    assert run.outputs["tokenId"]
+    visible = json.dumps([run.outputs, [redact(r.inputs) for r in run.registrations]])
+    assert key not in visible

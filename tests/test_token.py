@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import pulumi
 import pytest
 
+from breeze_infra import ArgsError, WorkersAiToken, WorkersAiTokenArgs
 from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
     ACCOUNT_GROUPS,
     USER_GROUPS,
     CloudflareRejected,
+    FakeCloudflare,
     Registration,
     SynthResult,
     check_token_inputs,
@@ -22,6 +25,7 @@ from breeze_infra.simulate import (
 )
 from breeze_infra.token import TYPE_TOKEN
 from tests.conftest import ACCOUNT_ID, NOW, example_values, minimal_values
+from tests.test_examples import run_under_mocks
 
 READ_ID = "a92d2450e05d4e7bb7d0a64968f83d11"
 WRITE_ID = "bacc64e0f6c34fc0883a1223f938a104"
@@ -266,3 +270,116 @@ def test_user_lookups_use_the_user_data_source(synth: Synth) -> None:
     ((token, args),) = result.lookups
     assert token == USER_GROUPS
     assert "accountId" not in args
+
+
+# The component as another team's program uses it: plain args, the stack file's rules.
+
+
+def token_program(**overrides: Any) -> Callable[[], None]:
+    def program() -> None:
+        args = {"account_id": ACCOUNT_ID, "now": NOW, **overrides}
+        token = WorkersAiToken("ai", WorkersAiTokenArgs(**args))
+        pulumi.export("apiKey", token.value)
+        pulumi.export("baseUrl", token.base_url)
+        pulumi.export("tokenName", token.token_name)
+        pulumi.export("expiresOn", token.expires_on)
+        pulumi.export("tokenId", token.token_id)
+
+    return program
+
+
+def test_a_team_gets_the_rotating_key_and_its_endpoint_from_plain_args() -> None:
+    run = run_under_mocks(token_program(rotation_days=7, consumer="alice"), stack="prod")
+    plan = plan_rotation(NOW, 7)
+    current = f"ai-slot-{plan.current.name}"
+    assert run.outputs == {
+        "apiKey": run.issued[current],
+        "baseUrl": f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai/v1",
+        "tokenName": f"breeze-infra prod/alice slot-{plan.current.name} w{plan.window} g0",
+        "expiresOn": timestamp(plan.current.expires_on),
+        "tokenId": run.outputs["tokenId"],
+    }
+    assert run.secret_outputs == {"apiKey"}
+    (component,) = [r for r in run.registrations if r.type == TYPE_TOKEN]
+    assert {r.name for r in run.registrations if r.parent == component.urn} == {
+        "ai-slot-a",
+        "ai-slot-b",
+    }
+
+
+def test_the_stack_name_defaults_to_the_running_stack() -> None:
+    run = run_under_mocks(token_program(), stack="qa")
+    assert run.outputs["tokenName"].startswith("breeze-infra qa slot-")
+
+
+def test_without_now_the_clock_is_breeze_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    later = NOW + timedelta(days=31)
+    monkeypatch.setenv("BREEZE_NOW", timestamp(later))
+    run = run_under_mocks(token_program(now=None))
+    assert run.outputs["expiresOn"] == timestamp(plan_rotation(later, 30).current.expires_on)
+
+
+def test_tokens_of_one_deployment_share_one_permission_group_look_up() -> None:
+    def program() -> None:
+        for name in ("alice", "bob", "carol"):
+            WorkersAiToken(name, WorkersAiTokenArgs(ACCOUNT_ID, consumer=name, now=NOW))
+
+    fake = FakeCloudflare()
+    run_under_mocks(program, fake=fake)
+    assert len(fake.lookups) == 1
+    again = FakeCloudflare()
+    run_under_mocks(program, fake=again)
+    assert len(again.lookups) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "line"),
+    [
+        (
+            {"rotation_days": 0},
+            "rotation_days: Input should be greater than or equal to 1 (got 0)",
+        ),
+        ({"owner": "team"}, "owner: Input should be 'account' or 'user' (got \"team\")"),
+        ({"permissions": ["read", "read"]}, "permissions: each permission may be listed once"),
+        (
+            {"allowed_cidrs": ["10.0.0.0/8"], "denied_cidrs": ["10.1.0.0/16", "10.0.0.0/8"]},
+            "10.0.0.0/8 is both allowed and denied",
+        ),
+        ({"allowed_cidrs": ["10.0.0.1/8"]}, "allowed_cidrs: '10.0.0.1/8' is not an IPv4 or IPv6"),
+        ({"account_id": "x"}, "account_id: 'x' is not a Cloudflare account id"),
+        ({"consumer": "Alice"}, "consumer: 'Alice' is not a consumer name"),
+        (
+            {"stack": "s" * 94},
+            "stack: token names would reach 126 characters; Cloudflare allows 120",
+        ),
+        ({"now": datetime(2026, 1, 1)}, "now: now must carry a time zone"),
+    ],
+)
+def test_a_bad_arg_is_one_line_naming_the_component_and_the_arg_before_any_resource(
+    overrides: dict[str, Any], line: str
+) -> None:
+    fake = FakeCloudflare()
+    with pytest.raises(ArgsError) as caught:
+        run_under_mocks(token_program(**overrides), fake=fake)
+    (message,) = str(caught.value).splitlines()
+    assert message.startswith(f"WorkersAiToken 'ai': {line}")
+    assert fake.created == []
+    assert fake.lookups == []
+
+
+def test_a_token_pasted_into_an_arg_is_refused_without_being_quoted() -> None:
+    pasted = "cfat_" + "Q" * 40
+    with pytest.raises(ArgsError) as caught:
+        run_under_mocks(token_program(account_id=pasted))
+    assert pasted not in str(caught.value)
+    assert str(caught.value).startswith("WorkersAiToken 'ai': account_id: ")
+
+
+def test_a_missing_permission_group_stops_the_program_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("breeze_infra.simulate.PERMISSION_GROUPS", ())
+    fake = FakeCloudflare()
+    with pytest.raises(pulumi.RunError, match=r"^Cloudflare lists no account-scoped permission"):
+        run_under_mocks(token_program(), fake=fake)
+    assert fake.created == []

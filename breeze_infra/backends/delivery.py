@@ -1,30 +1,89 @@
 """The Pulumi side of the backends: where each entry's ``write`` runs.
 
 Every backend's resources are children of one ``breeze:index:SecretsDelivery`` component per
-consumer; a consumer whose only backend is the stack's own outputs registers no component at all. Resource names derive from where each entry writes,
-never from the key, the token or the entry's position: a rotation updates the same resources,
-and reordering entries changes nothing.
+consumer; a consumer whose only backend is the stack's own outputs registers no component at all
+(``deliver``). Resource names derive from where each entry writes, never from the key, the token
+or the entry's position: a rotation updates the same resources, and reordering entries changes
+nothing. The base URL is an argument, not derived from the token: a gateway in front of Workers AI
+has a URL of its own.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pydantic import TypeAdapter, ValidationError
 
+from breeze_infra.backends import SecretsEntries
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
+from breeze_infra.backends.pulumi_stack import PulumiStackEntry
+from breeze_infra.token import ArgsError, problems
 
 TYPE_DELIVERY = "breeze:index:SecretsDelivery"
 
 
-class SecretsDelivery(pulumi.ComponentResource):
-    """The parent of every backend resource."""
+@dataclass(frozen=True)
+class SecretsDeliveryArgs:
+    """Where the base URL and the key go: entries as in ``breeze-infra:secrets``.
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    An entry is a mapping as the stack file holds it (``{"backend": "vault", "mount": ...}``) or
+    an entry model; either way it is validated by the same rules, its SDK's presence included.
+    """
+
+    api_key: pulumi.Input[str]
+    base_url: str
+    secrets: Sequence[Entry | Mapping[str, Any]] = (PulumiStackEntry(),)
+    stack: str | None = None
+    """Fills references such as ``pulumi-stack://<project>/<stack>/...``; default
+    ``pulumi.get_stack()``."""
+
+
+_ENTRIES: TypeAdapter[tuple[Entry, ...]] = TypeAdapter(SecretsEntries)
+
+
+def check_entries(name: str, secrets: Sequence[Entry | Mapping[str, Any]]) -> tuple[Entry, ...]:
+    """The entries as the stack file's would be validated; ArgsError otherwise."""
+    source = f"SecretsDelivery '{name}'"
+    raw = [dict(entry) if isinstance(entry, Mapping) else entry for entry in secrets]
+    if not raw:
+        raise ArgsError(f"{source}: secrets: must list at least 1 item(s)")
+    try:
+        return _ENTRIES.validate_python(raw)
+    except ValidationError as exc:
+        raise ArgsError("\n".join(f"{source}: {p}" for p in problems(exc, "secrets"))) from None
+
+
+class SecretsDelivery(pulumi.ComponentResource):
+    """The base URL and the secret key written to every entry, under one parent.
+
+    ``stack_outputs`` holds what entries that write nothing themselves (``pulumi-stack``) leave
+    for the program to export; ``api_key_refs`` says where each entry keeps the key, primary first.
+    """
+
+    api_key_refs: pulumi.Output[list[str]]
+    references: list[str]
+    stack_outputs: dict[str, Any]
+
+    def __init__(
+        self, name: str, args: SecretsDeliveryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        entries = check_entries(name, args.secrets)
+        stack = pulumi.get_stack() if args.stack is None else args.stack
         super().__init__(TYPE_DELIVERY, name, None, opts)
+        self.stack_outputs = _write(entries, stack, args.base_url, args.api_key, name, self)
+        self.references = [_reference(entry, stack) for entry in entries]
+        self.api_key_refs = pulumi.Output.from_input(self.references)
+        self.register_outputs({"apiKeyRefs": self.references})
+
+
+def _reference(entry: Entry, stack: str) -> str:
+    if isinstance(entry, PulumiStackEntry):
+        return entry.reference(stack, pulumi.get_project())
+    return entry.reference(stack)
 
 
 @dataclass(frozen=True)
@@ -38,15 +97,32 @@ def deliver(
     entries: Sequence[Entry],
     stack: str,
     base_url: str,
-    api_key: pulumi.Output[str],
+    api_key: pulumi.Input[str],
     name: str = "secrets",
 ) -> Delivered:
-    """Write ``base_url`` and the secret ``api_key`` to every entry."""
+    """A ``SecretsDelivery`` when some entry registers resources; none when the key only goes to
+    the stack's outputs, so such a stack holds nothing but its tokens."""
+    if any(entry.registers for entry in entries):
+        component = SecretsDelivery(
+            name, SecretsDeliveryArgs(api_key, base_url, tuple(entries), stack)
+        )
+        return Delivered(component.references, component.stack_outputs)
+    outputs = _write(entries, stack, base_url, api_key, name, None)
+    return Delivered([_reference(entry, stack) for entry in entries], outputs)
+
+
+def _write(
+    entries: Sequence[Entry],
+    stack: str,
+    base_url: str,
+    api_key: pulumi.Input[str],
+    name: str,
+    parent: pulumi.Resource | None,
+) -> dict[str, Any]:
     key: pulumi.Output[str] = pulumi.Output.secret(api_key)
     document: pulumi.Output[str] = pulumi.Output.secret(
         key.apply(lambda value: json.dumps({BASE_URL: base_url, API_KEY: value}))
     )
-    parent = SecretsDelivery(name) if any(entry.registers for entry in entries) else None
     outputs: dict[str, Any] = {}
     for entry in entries:
         suffix = f"-{entry.target}" if entry.target else ""
@@ -59,7 +135,4 @@ def deliver(
             opts=pulumi.ResourceOptions(parent=parent),
         )
         outputs.update(entry.write(delivery))
-    references = [entry.reference(stack) for entry in entries]
-    if parent is not None:
-        parent.register_outputs({"apiKeyRefs": references})
-    return Delivered(references, outputs)
+    return outputs
