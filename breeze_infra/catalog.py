@@ -22,7 +22,7 @@ from breeze_infra.errors import MalformedResponseError, as_int
 from breeze_infra.messages import safe_line
 
 if TYPE_CHECKING:
-    from breeze_infra.client import CloudflareClient
+    from breeze_infra.cloudflare import CloudflareClient
 
 __all__ = [
     "CATALOG_PERMISSION",

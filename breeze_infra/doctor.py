@@ -21,7 +21,7 @@ from typing import IO, Final, Literal
 from pydantic import ValidationError
 
 from breeze_infra.catalog import CATALOG_PERMISSION
-from breeze_infra.client import CloudflareClient, inference_base_url
+from breeze_infra.cloudflare import CloudflareClient, inference_base_url
 from breeze_infra.config import NAMESPACE, StackConfig, key_path
 from breeze_infra.endpoints import account_path, workers_ai_base_url
 from breeze_infra.errors import (

@@ -26,7 +26,7 @@ from breeze_infra.catalog import (
     parse_catalog,
     parse_model,
 )
-from breeze_infra.client import ClientSettings, CloudflareClient
+from breeze_infra.cloudflare import ClientSettings, CloudflareClient
 from breeze_infra.config import ModelSpec
 from breeze_infra.sandbox.emulator import (
     CloudflareEmulator,

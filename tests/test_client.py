@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from breeze_infra.client import (
+from breeze_infra.cloudflare import (
     DEFAULT_API_ROOT,
     AccountNotFoundError,
     ApiError,

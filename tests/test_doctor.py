@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from breeze_infra.client import CloudflareClient
+from breeze_infra.cloudflare import CloudflareClient
 from breeze_infra.config import parse_config
 from breeze_infra.doctor import (
     MAX_CONCURRENT,
