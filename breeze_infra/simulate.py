@@ -26,7 +26,15 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE
-from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
+from breeze_infra.policy import (
+    ACCOUNT_SCOPE,
+    ACCOUNT_TOKEN,
+    PERMISSION_GROUP_IDS,
+    USER_TOKEN,
+)
+from breeze_infra.policy import (
+    PERMISSION_GROUPS as WORKERS_AI_GROUPS,
+)
 from breeze_infra.stacks import settings_of
 
 ACCOUNT_GROUPS = (
@@ -37,15 +45,17 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SECRET_KEY = "4dabf18193072939515e22adb298388d"
 SECRET = "[secret]"
 
-_ACCOUNT = "com.cloudflare.api.account"
+_ACCOUNT = ACCOUNT_SCOPE
 _RESOURCE_KEY = re.compile(
     r"com\.cloudflare\.api\.(account|user)\.[0-9a-f]{32}(\.zone\.[0-9a-f]{32})?"
 )
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 PERMISSION_GROUPS: tuple[dict[str, Any], ...] = (
-    {"id": "a92d2450e05d4e7bb7d0a64968f83d11", "name": "Workers AI Read", "scopes": [_ACCOUNT]},
-    {"id": "bacc64e0f6c34fc0883a1223f938a104", "name": "Workers AI Write", "scopes": [_ACCOUNT]},
+    *(
+        {"id": PERMISSION_GROUP_IDS[p], "name": WORKERS_AI_GROUPS[p], "scopes": [_ACCOUNT]}
+        for p in ("read", "write")
+    ),
     {
         "id": "1e13c5124ca64b72b1969a67e8829049",
         "name": "Workers Scripts Read",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from breeze_infra.policy import PERMISSION_GROUP_IDS
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
     ACCOUNT_GROUPS,
@@ -24,8 +25,8 @@ from breeze_infra.simulate import (
 from breeze_infra.token import TYPE_TOKEN
 from tests.conftest import ACCOUNT_ID, NOW, example_values, minimal_values
 
-READ_ID = "a92d2450e05d4e7bb7d0a64968f83d11"
-WRITE_ID = "bacc64e0f6c34fc0883a1223f938a104"
+READ_ID = PERMISSION_GROUP_IDS["read"]
+WRITE_ID = PERMISSION_GROUP_IDS["write"]
 Synth = Callable[..., SynthResult]
 
 

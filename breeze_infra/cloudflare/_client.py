@@ -46,6 +46,7 @@ from breeze_infra.cloudflare._settings import ClientSettings, checked_root, ssl_
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import CloudflareError
 from breeze_infra.messages import REDACTED_REPR
+from breeze_infra.policy import PERMISSION_GROUPS
 
 if TYPE_CHECKING:
     from breeze_infra.limiter import RequestLimiter
@@ -223,7 +224,7 @@ class CloudflareClient:
         messages: Sequence[Mapping[str, str]],
         max_tokens: int = 1,
         *,
-        permission_hint: str | None = "Workers AI Read",
+        permission_hint: str | None = PERMISSION_GROUPS["read"],
     ) -> ChatCompletion:
         """Run one chat completion through the OpenAI-compatible endpoint GPT Breeze uses.
 
