@@ -10,7 +10,6 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -183,9 +182,8 @@ def test_fetch_follows_pages_and_makes_one_listing() -> None:
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator(tokens=[TokenInfo(BOOTSTRAP)]) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOTSTRAP)]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import logging
 import socket
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -72,9 +72,8 @@ def run(coro: Awaitable[T]) -> T:
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator(tokens=[TokenInfo(DEFAULT_TOKEN), TokenInfo(SECRET)]) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(DEFAULT_TOKEN), TokenInfo(SECRET)]
 
 
 def client_for(
