@@ -363,10 +363,7 @@ def synthesize(
             monitor=monitor,
             logger=engine_log.logger,
         )
-        pulumi.runtime.set_all_config(
-            dict(settings) if settings is not None else pulumi_config_values(values, project),
-            [key if settings is not None else f"{project}:{key}" for key in secret_keys],
-        )
+        _set_config(values, secret_keys, project, settings)
         loop.run_until_complete(run_pulumi_func(program))
     finally:
         pulumi.runtime.set_all_config({}, [])
@@ -383,6 +380,19 @@ def synthesize(
         fake.lookups,
         fake.issued,
         engine_log.warnings,
+    )
+
+
+def _set_config(
+    values: Mapping[str, Any],
+    secret_keys: Sequence[str],
+    project: str,
+    settings: Mapping[str, str] | None,
+) -> None:
+    """The engine's config map, from ``settings`` as given or built from ``values``."""
+    pulumi.runtime.set_all_config(
+        dict(settings) if settings is not None else pulumi_config_values(values, project),
+        [key if settings is not None else f"{project}:{key}" for key in secret_keys],
     )
 
 

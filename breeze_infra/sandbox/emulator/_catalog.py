@@ -87,6 +87,7 @@ def default_catalog() -> list[Model]:
 
     Values are plausible, not authoritative: context windows and prices were picked to exercise
     parsing (string numbers, list-valued price, an object-valued property, a past deprecation).
+    Long because it is data, one entry per model, read top to bottom like the catalog itself.
     """
     return [
         Model(
