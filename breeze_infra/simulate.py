@@ -35,14 +35,13 @@ from breeze_infra.policy import (
 from breeze_infra.policy import (
     PERMISSION_GROUPS as WORKERS_AI_GROUPS,
 )
+from breeze_infra.sandbox.values import SECRET_SIG, SIG
 from breeze_infra.stacks import settings_of
 
 ACCOUNT_GROUPS = (
     "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
 )
 USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-SECRET_KEY = "4dabf18193072939515e22adb298388d"
 SECRET = "[secret]"
 
 _ACCOUNT = ACCOUNT_SCOPE
@@ -96,7 +95,7 @@ def _digest(*parts: str) -> str:
 def unwrap_secrets(value: Any) -> tuple[Any, bool]:
     """A mock input with its secret wrappers removed, and whether any part was secret."""
     if isinstance(value, dict):
-        if value.get(SECRET_KEY) == SECRET_SIG:
+        if value.get(SIG) == SECRET_SIG:
             inner, _ = unwrap_secrets(value.get("value"))
             return inner, True
         pairs = {k: unwrap_secrets(v) for k, v in value.items()}
@@ -110,7 +109,7 @@ def unwrap_secrets(value: Any) -> tuple[Any, bool]:
 def redact(value: Any) -> Any:
     """Every secret part of a mock input shown as ``[secret]``."""
     if isinstance(value, dict):
-        if value.get(SECRET_KEY) == SECRET_SIG:
+        if value.get(SIG) == SECRET_SIG:
             return SECRET
         return {k: redact(v) for k, v in value.items()}
     if isinstance(value, list):
