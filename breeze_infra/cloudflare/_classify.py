@@ -1,26 +1,26 @@
 """What a failed call means and what a person should do about it, as a table of rules.
 
 Cloudflare reports one problem through several channels (an HTTP status, one or more error codes
-in the envelope, sometimes only an HTML page from its edge), and the same code can mean different
+in the envelope, sometimes only an HTML page from its edge), and the same status means different
 things on different paths. :data:`RULES` reads them in order; the first row that matches words the
 exception. Each row says which codes or statuses it matches and the message a person acts on:
 
-====================================  ==========================  ==================================
-matches                               raises                      what to do
-====================================  ==========================  ==================================
-429 that is not JSON                  RateLimitedError            wait; fewer requests
-5xx that is not JSON                  ServerError                 retry later (edge page quoted)
-any other body that is not JSON       MalformedResponseError      check proxies / the API root
-code 3036                             DailyAllocationExhausted    wait for 00:00 UTC; not retried
-code 5016                             LicenceRequiredError        accept the model's licence once
-code 7000 / 7003, or a bare 404,      AccountNotFoundError        fix breeze-infra:accountId
-  on an /accounts/<id> path
-code 5007 / 3042                      ModelNotFoundError          check the id against the catalog
-code 10000 / 9109 / 1000, or 401/403  AuthenticationError         a new token, or the permission
-429 (code 3040: out of capacity)      RateLimitedError            wait; fewer requests
-5xx                                   ServerError                 retry later
-anything else                         ApiError                    read Cloudflare's own message
-====================================  ==========================  ==================================
+==================================  =============================  ===============================
+matches                             raises                         what to do
+==================================  =============================  ===============================
+429 that is not JSON                RateLimitedError               wait; send fewer requests
+5xx that is not JSON                ServerError                    retry later (edge page quoted)
+any other body of the wrong shape   MalformedResponseError         check proxies and the API root
+code 3036                           DailyAllocationExhaustedError  wait for 00:00 UTC (no retry)
+code 5016                           LicenceRequiredError           accept the model's licence once
+code 7000 / 7003, or a bare 404,    AccountNotFoundError           fix breeze-infra:accountId
+on an /accounts/<id> path
+code 5007 / 3042                    ModelNotFoundError             check the id in the catalog
+code 10000 / 9109 / 1000, 401, 403  AuthenticationError            new token, or the permission
+429 (code 3040: out of capacity)    RateLimitedError               wait; send fewer requests
+5xx                                 ServerError                    retry later
+anything else                       ApiError                       read Cloudflare's own message
+==================================  =============================  ===============================
 
 Whether a failure is retried is decided apart from its meaning (``_retry``), by status and
 idempotency, so that a 429 is waited out whatever codes it carries. This module imports no HTTP
