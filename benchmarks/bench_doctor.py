@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from breeze_infra.client import CloudflareClient  # noqa: E402
+from breeze_infra.cloudflare import CloudflareClient  # noqa: E402
 from breeze_infra.doctor import MAX_CONCURRENT, api_key, run_doctor, target_from  # noqa: E402
 from breeze_infra.rotation import current_time  # noqa: E402
 from breeze_infra.sandbox.emulator import CloudflareEmulator, Model, TokenInfo, default_catalog  # noqa: E402

@@ -20,9 +20,10 @@ from breeze_infra.config import NAMESPACE, ModelSpec, StackConfig
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import MalformedResponseError, as_int
 from breeze_infra.messages import safe_line
+from breeze_infra.policy import PERMISSION_GROUPS
 
 if TYPE_CHECKING:
-    from breeze_infra.client import CloudflareClient
+    from breeze_infra.cloudflare import CloudflareClient
 
 __all__ = [
     "CATALOG_PERMISSION",
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 TEXT_GENERATION: Final = "Text Generation"
-CATALOG_PERMISSION: Final = "Workers AI Read"
+CATALOG_PERMISSION: Final = PERMISSION_GROUPS["read"]
 PER_PAGE: Final = 100
 """Large enough that today's catalog (under 100 models) is one request, small enough for any proxy."""
 

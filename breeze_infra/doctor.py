@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import IO, Final, Literal
 
 from breeze_infra.catalog import CATALOG_PERMISSION
-from breeze_infra.client import CloudflareClient, inference_base_url
+from breeze_infra.cloudflare import CloudflareClient, inference_base_url
 from breeze_infra.config import NAMESPACE, StackConfig
 from breeze_infra.endpoints import account_path, workers_ai_base_url
 from breeze_infra.errors import (

@@ -1,8 +1,22 @@
 """What can go wrong talking to Cloudflare, as exceptions a person can act on.
 
-Kept apart from the client so that code reporting failures (the CLI, ``doctor``) can name these
-types without importing httpx. The token never appears in any attribute or message: the client
-redacts Cloudflare's own text before it gets here.
+Kept apart from the client (``breeze_infra.cloudflare``, which re-exports them) so that code
+reporting failures (the CLI, ``doctor``) can name these types without importing httpx. The token
+never appears in any attribute or message: the client redacts Cloudflare's own text before it
+gets here. Which Cloudflare code or status raises which is the table in
+``breeze_infra/cloudflare/_classify.py``.
+
+    CloudflareError                     catch this one to report any failure
+    ├── AuthenticationError             the token: invalid, expired, or a permission missing
+    ├── AccountNotFoundError            the account id: a typo in breeze-infra:accountId
+    ├── ModelNotFoundError              the model id: not in the catalog
+    ├── LicenceRequiredError            the model: its licence not yet accepted
+    ├── DailyAllocationExhaustedError   the free neurons: spent until 00:00 UTC
+    ├── RateLimitedError                throttled for every attempt allowed
+    ├── ServerError                     5xx for every attempt allowed
+    ├── NetworkError                    no HTTP answer: refused, dropped, timed out
+    ├── MalformedResponseError          an answer that is not what the endpoint promises
+    └── ApiError                        any other refusal, in Cloudflare's words
 """
 
 from __future__ import annotations

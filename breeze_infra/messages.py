@@ -12,6 +12,11 @@ from typing import Any
 from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
 
 HIDDEN = "[value hidden: it looks like a Cloudflare token]"
+"""Stands for a value that looks like a token, wherever it came from."""
+REDACTED = "[REDACTED]"
+"""Stands for the very token a client or the emulator holds, in text quoted back from the wire."""
+REDACTED_REPR = "<redacted>"
+"""What ``repr()`` shows of an object holding a token, so a traceback's locals cannot leak it."""
 LIMIT = 80
 
 

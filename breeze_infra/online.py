@@ -25,7 +25,7 @@ from breeze_infra.catalog import (
     fetch_catalog,
     with_context_lengths,
 )
-from breeze_infra.client import ClientSettings, CloudflareClient
+from breeze_infra.cloudflare import ClientSettings, CloudflareClient
 from breeze_infra.config import NAMESPACE, StackConfig
 from breeze_infra.errors import (
     AccountNotFoundError,

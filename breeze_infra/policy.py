@@ -1,8 +1,8 @@
 """What a Workers AI token may do: its permission groups, its one policy and its IP condition.
 
 Pure data, shaped as Cloudflare's API takes it, defined once for the program. The policy pack is
-installed without breeze-infra, so it keeps its own copy of the token types, the account scope and
-the token-like patterns (``policy/breeze_guardrails/facts.py``); ``tests/test_guardrail_facts.py``
+installed without breeze-infra, so it keeps its own copy of the token types, the account scope,
+the Workers AI permission groups and the token-like patterns (``policy/breeze_guardrails/facts.py``); ``tests/test_guardrail_facts.py``
 pins that copy equal to this one.
 """
 
@@ -24,6 +24,14 @@ PERMISSION_GROUPS: Mapping[Permission, str] = {
     "read": "Workers AI Read",
     "write": "Workers AI Write",
 }
+"""The Workers AI permission groups by the name the program looks them up with."""
+PERMISSION_GROUP_IDS: Mapping[Permission, str] = {
+    "read": "a92d2450e05d4e7bb7d0a64968f83d11",
+    "write": "bacc64e0f6c34fc0883a1223f938a104",
+}
+"""Their ids as Cloudflare lists them. The program never sends these unseen: it looks each id up
+by name when it deploys. The simulated Cloudflare and the emulator list them, and the policy
+pack carries its own copy, since a policy cannot call Cloudflare."""
 
 
 PREFIXED_TOKEN = re.compile(r"(?<![A-Za-z0-9])cf[au]t_[A-Za-z0-9_-]{20,}")

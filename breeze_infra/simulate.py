@@ -26,7 +26,16 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE
-from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
+from breeze_infra.policy import (
+    ACCOUNT_SCOPE,
+    ACCOUNT_TOKEN,
+    PERMISSION_GROUP_IDS,
+    USER_TOKEN,
+)
+from breeze_infra.policy import (
+    PERMISSION_GROUPS as WORKERS_AI_GROUPS,
+)
+from breeze_infra.sandbox.values import SECRET_SIG, SIG
 from breeze_infra.stack_outputs import SECRET_MARKER
 from breeze_infra.stacks import settings_of
 
@@ -34,19 +43,19 @@ ACCOUNT_GROUPS = (
     "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList"
 )
 USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-SECRET_KEY = "4dabf18193072939515e22adb298388d"
 SECRET = SECRET_MARKER
 
-_ACCOUNT = "com.cloudflare.api.account"
+_ACCOUNT = ACCOUNT_SCOPE
 _RESOURCE_KEY = re.compile(
     r"com\.cloudflare\.api\.(account|user)\.[0-9a-f]{32}(\.zone\.[0-9a-f]{32})?"
 )
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 PERMISSION_GROUPS: tuple[dict[str, Any], ...] = (
-    {"id": "a92d2450e05d4e7bb7d0a64968f83d11", "name": "Workers AI Read", "scopes": [_ACCOUNT]},
-    {"id": "bacc64e0f6c34fc0883a1223f938a104", "name": "Workers AI Write", "scopes": [_ACCOUNT]},
+    *(
+        {"id": PERMISSION_GROUP_IDS[p], "name": WORKERS_AI_GROUPS[p], "scopes": [_ACCOUNT]}
+        for p in ("read", "write")
+    ),
     {
         "id": "1e13c5124ca64b72b1969a67e8829049",
         "name": "Workers Scripts Read",
@@ -87,7 +96,7 @@ def _digest(*parts: str) -> str:
 def unwrap_secrets(value: Any) -> tuple[Any, bool]:
     """A mock input with its secret wrappers removed, and whether any part was secret."""
     if isinstance(value, dict):
-        if value.get(SECRET_KEY) == SECRET_SIG:
+        if value.get(SIG) == SECRET_SIG:
             inner, _ = unwrap_secrets(value.get("value"))
             return inner, True
         pairs = {k: unwrap_secrets(v) for k, v in value.items()}
@@ -101,7 +110,7 @@ def unwrap_secrets(value: Any) -> tuple[Any, bool]:
 def redact(value: Any) -> Any:
     """Every secret part of a mock input shown as ``[secret]``."""
     if isinstance(value, dict):
-        if value.get(SECRET_KEY) == SECRET_SIG:
+        if value.get(SIG) == SECRET_SIG:
             return SECRET
         return {k: redact(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -354,10 +363,7 @@ def synthesize(
             monitor=monitor,
             logger=engine_log.logger,
         )
-        pulumi.runtime.set_all_config(
-            dict(settings) if settings is not None else pulumi_config_values(values, project),
-            [key if settings is not None else f"{project}:{key}" for key in secret_keys],
-        )
+        _set_config(values, secret_keys, project, settings)
         loop.run_until_complete(run_pulumi_func(program))
     finally:
         pulumi.runtime.set_all_config({}, [])
@@ -374,6 +380,19 @@ def synthesize(
         fake.lookups,
         fake.issued,
         engine_log.warnings,
+    )
+
+
+def _set_config(
+    values: Mapping[str, Any],
+    secret_keys: Sequence[str],
+    project: str,
+    settings: Mapping[str, str] | None,
+) -> None:
+    """The engine's config map, from ``settings`` as given or built from ``values``."""
+    pulumi.runtime.set_all_config(
+        dict(settings) if settings is not None else pulumi_config_values(values, project),
+        [key if settings is not None else f"{project}:{key}" for key in secret_keys],
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, TokenInfo
 from breeze_infra.simulate import SynthResult, synthesize
 from breeze_infra.stacks import read_namespace
 
@@ -63,6 +64,20 @@ def synth() -> Callable[..., SynthResult]:
         return synthesize(stack, values, now)
 
     return run
+
+
+@pytest.fixture
+def emulator_tokens() -> list[TokenInfo]:
+    """The tokens the ``emu`` fixture's emulator knows; a test module overrides this fixture to
+    choose its own (a bootstrap token, a deployed key, one with a narrow permission...)."""
+    return [TokenInfo(DEFAULT_TOKEN)]
+
+
+@pytest.fixture
+def emu(emulator_tokens: list[TokenInfo]) -> Iterator[CloudflareEmulator]:
+    """A local Cloudflare on a free port for one test, stopped after it."""
+    with CloudflareEmulator(tokens=emulator_tokens) as emulator:
+        yield emulator
 
 
 CliRun = Callable[..., subprocess.CompletedProcess[str]]

@@ -10,7 +10,6 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from breeze_infra.catalog import (
     parse_catalog,
     parse_model,
 )
-from breeze_infra.client import ClientSettings, CloudflareClient
+from breeze_infra.cloudflare import ClientSettings, CloudflareClient
 from breeze_infra.config import ModelSpec
 from breeze_infra.sandbox.emulator import (
     CloudflareEmulator,
@@ -183,9 +182,8 @@ def test_fetch_follows_pages_and_makes_one_listing() -> None:
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator(tokens=[TokenInfo(BOOTSTRAP)]) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOTSTRAP)]
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import logging
 import socket
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
 
-from breeze_infra.client import (
+from breeze_infra.cloudflare import (
     DEFAULT_API_ROOT,
     AccountNotFoundError,
     ApiError,
@@ -30,6 +30,9 @@ from breeze_infra.client import (
     api_root,
     inference_base_url,
 )
+from breeze_infra.cloudflare._classify import Call, Case, http_error
+from breeze_infra.cloudflare._envelope import HttpFailure
+from breeze_infra.errors import ApiMessage
 from breeze_infra.sandbox.emulator import (
     DEFAULT_TOKEN,
     CloudflareEmulator,
@@ -72,9 +75,8 @@ def run(coro: Awaitable[T]) -> T:
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator(tokens=[TokenInfo(DEFAULT_TOKEN), TokenInfo(SECRET)]) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(DEFAULT_TOKEN), TokenInfo(SECRET)]
 
 
 def client_for(
@@ -622,3 +624,35 @@ def test_token_pasted_as_account_id_is_redacted_from_client_output(
     assert ours
     for record in ours:
         assert_no_secret(record.getMessage())
+
+
+def _classified(status: int, codes: tuple[int, ...], path: str) -> type[CloudflareError]:
+    call = Call("GET", path, path, None, None, idempotent=True, openai=False)
+    errors = tuple(ApiMessage(code, "") for code in codes)
+    failure = HttpFailure(status, errors, None, "application/json")
+    return type(http_error(Case(call, failure, attempts=1, deadline=60.0)))
+
+
+@pytest.mark.parametrize(
+    ("status", "codes", "path", "expected"),
+    [
+        (429, (3036,), "/accounts/a/ai/run/m", DailyAllocationExhaustedError),
+        (429, (3040,), "/accounts/a/ai/run/m", RateLimitedError),
+        (403, (5016,), "/accounts/a/ai/run/m", LicenceRequiredError),
+        (400, (7003,), "/accounts/a/tokens", AccountNotFoundError),
+        (404, (), "/accounts/a/tokens", AccountNotFoundError),
+        (404, (), "/user/tokens", ApiError),
+        (403, (7003, 10000), "/accounts/a/tokens", AccountNotFoundError),
+        (400, (5007,), "/accounts/a/ai/run/m", ModelNotFoundError),
+        (403, (10000,), "/accounts/a/tokens", AuthenticationError),
+        (401, (), "/user/tokens", AuthenticationError),
+        (503, (), "/accounts/a/tokens", ServerError),
+        (400, (6003,), "/accounts/a/tokens", ApiError),
+    ],
+)
+def test_the_first_matching_rule_names_the_failure(
+    status: int, codes: tuple[int, ...], path: str, expected: type[CloudflareError]
+) -> None:
+    """Where one answer carries several signals, the more specific meaning wins: the spent daily
+    allocation over the 429, a mistyped account over the token's refusal."""
+    assert _classified(status, codes, path) is expected

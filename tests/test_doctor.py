@@ -11,7 +11,6 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from breeze_infra.client import CloudflareClient
+from breeze_infra.cloudflare import CloudflareClient
 from breeze_infra.config import parse_config
 from breeze_infra.doctor import (
     MAX_CONCURRENT,
@@ -69,16 +68,14 @@ def detail(run: Run, name: str) -> str:
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    tokens = [
+def emulator_tokens() -> list[TokenInfo]:
+    return [
         TokenInfo(BOOTSTRAP),
         TokenInfo(
             KEY, id=TOKEN_ID, expires_on=CURRENT_EXPIRY, permissions=frozenset({"Workers AI Read"})
         ),
         TokenInfo(USER_KEY, kind="user", expires_on=CURRENT_EXPIRY),
     ]
-    with CloudflareEmulator(tokens=tokens) as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from breeze_guardrails import facts
+from breeze_guardrails import facts, rules
 from breeze_infra import policy, rotation
+from breeze_infra.sandbox import values
 from breeze_infra.simulate import PERMISSION_GROUPS
 from tests.conftest import POLICY, ROOT
 
@@ -38,6 +39,16 @@ def test_the_workers_ai_groups_are_the_ones_the_program_asks_for() -> None:
     assert dict(facts.WORKERS_AI_GROUPS) == {name: listed[name] for name in facts.WORKERS_AI_GROUPS}
     assert listed[policy.PERMISSION_GROUPS["read"]] == facts.WORKERS_AI_READ
     assert listed[policy.PERMISSION_GROUPS["write"]] == facts.WORKERS_AI_WRITE
+
+
+def test_the_workers_ai_group_ids_are_the_programs() -> None:
+    assert dict(facts.WORKERS_AI_GROUPS) == {
+        policy.PERMISSION_GROUPS[p]: policy.PERMISSION_GROUP_IDS[p] for p in ("read", "write")
+    }
+
+
+def test_the_secret_wrapper_is_the_one_the_program_writes() -> None:
+    assert (rules.SIG_KEY, rules.SECRET_SIG) == (values.SIG, values.SECRET_SIG)
 
 
 @pytest.mark.parametrize("name", ["PREFIXED_TOKEN", "LEGACY_TOKEN"])

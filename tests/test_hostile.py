@@ -16,7 +16,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1078,9 +1078,8 @@ FORGED = f"line one\n::error title=forged::pwned \x1b[2J\u202e {KEY}"
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator(tokens=[TokenInfo(BOOT), TokenInfo(KEY)]) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOT), TokenInfo(KEY)]
 
 
 def test_7_cloudflare_messages_are_escaped_and_masked_on_stdout(

@@ -6,7 +6,7 @@ the token back in error messages and bodies, since that is where a leak would co
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,8 @@ CANARY = "CANARY"
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator(tokens=[TokenInfo(BOOT), TokenInfo(KEY)]) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOT), TokenInfo(KEY)]
 
 
 def echo(token: str) -> list[Fault]:

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 
 from breeze_infra import ArgsError, WorkersAiToken, WorkersAiTokenArgs
-from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
+from breeze_infra.policy import ACCOUNT_TOKEN, PERMISSION_GROUP_IDS, USER_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
     ACCOUNT_GROUPS,
@@ -27,8 +27,8 @@ from breeze_infra.token import TYPE_TOKEN
 from tests.conftest import ACCOUNT_ID, NOW, example_values, minimal_values
 from tests.test_examples import run_under_mocks
 
-READ_ID = "a92d2450e05d4e7bb7d0a64968f83d11"
-WRITE_ID = "bacc64e0f6c34fc0883a1223f938a104"
+READ_ID = PERMISSION_GROUP_IDS["read"]
+WRITE_ID = PERMISSION_GROUP_IDS["write"]
 Synth = Callable[..., SynthResult]
 
 
