@@ -27,6 +27,7 @@ from pydantic.alias_generators import to_camel
 
 from breeze_infra import backends
 from breeze_infra.fields import Matches, display_text, look_alike, refuse_tokens
+from breeze_infra.gateway import GatewaySettings, gateway_problem
 from breeze_infra.messages import short
 
 if TYPE_CHECKING:
@@ -312,6 +313,10 @@ class StackConfig(_Settings):
         description="One token, key and manifest per consumer. Absent: one implicit consumer "
         "whose resources and outputs keep their single-token names.",
     )
+    gateway: GatewaySettings | None = Field(
+        None,
+        description="Route traffic through an AI Gateway ({} for the defaults); absent: off.",
+    )
 
     @field_validator("credential_name")
     @classmethod
@@ -422,6 +427,16 @@ class StackConfig(_Settings):
                 f"{needed // 2} active consumers need {needed} tokens (two slots each); "
                 f"Cloudflare allows {quota} {self.token.owner} tokens",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _gateway_fits(self) -> StackConfig:
+        active = (
+            None if self.consumers is None else [c.name for c in self.consumers if not c.revoked]
+        )
+        problem = self.gateway and gateway_problem(self.gateway, active)
+        if problem:
+            raise _KeyedError(f"gateway.{problem[0]}", problem[1])
         return self
 
     _project: str = PrivateAttr(NAMESPACE)
