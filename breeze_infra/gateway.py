@@ -232,7 +232,9 @@ def stack_base_url(
     ``root`` None means the real gateway host, as manifests and secrets backends need (they are
     read by GPT Breeze, never by the emulator)."""
     ids = gateway_ids(config, stack)
-    gateway = ids.get(consumer) if consumer in ids else ids.get(None)
+    gateway = ids.get(consumer)
+    if gateway is None and consumer is None and config.gateway and not config.gateway.per_consumer:
+        gateway = next(iter(ids.values()), None)
     if gateway is None:
         return workers_ai_base_url(config.account_id)
     return gateway_base_url(config.account_id, gateway, root or DEFAULT_GATEWAY_ROOT)
