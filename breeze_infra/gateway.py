@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from breeze_infra.config import StackConfig
 
 __all__ = [
+    "AI_GATEWAY_TYPE",
     "DEFAULT_GATEWAY_ROOT",
     "GATEWAY_LIMITS",
     "GATEWAY_ROOT_ENV",
@@ -38,6 +39,8 @@ __all__ = [
     "stack_base_url",
 ]
 
+AI_GATEWAY_TYPE: Final = "cloudflare:index/aiGateway:AiGateway"
+"""The Pulumi type of ``cloudflare.AiGateway``, for the fake Cloudflare and the guard-rails."""
 DEFAULT_GATEWAY_ROOT: Final = "https://gateway.ai.cloudflare.com/v1"
 GATEWAY_ROOT_ENV: Final = "CLOUDFLARE_AI_GATEWAY_BASE_URL"
 GATEWAY_LIMITS: Final = {"free": 10, "paid": 20}

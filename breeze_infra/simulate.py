@@ -26,6 +26,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE
+from breeze_infra.gateway import AI_GATEWAY_TYPE as AI_GATEWAY
 from breeze_infra.gateway import GATEWAY_ID, GATEWAY_LIMITS
 from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
 from breeze_infra.stacks import settings_of
@@ -37,7 +38,6 @@ USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermi
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SECRET_KEY = "4dabf18193072939515e22adb298388d"
 SECRET = "[secret]"
-AI_GATEWAY = "cloudflare:index/aiGateway:AiGateway"
 
 _ACCOUNT = "com.cloudflare.api.account"
 _RESOURCE_KEY = re.compile(
