@@ -593,6 +593,9 @@ class CloudflareEmulator:
         self._minted: list[str] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        from breeze_infra.sandbox.gateway_routes import GatewayRoutes
+
+        self.gateways = GatewayRoutes(self)
 
     def __repr__(self) -> str:
         return f"CloudflareEmulator(base_url={self._base_url_or_none()!r})"
@@ -805,6 +808,9 @@ class CloudflareEmulator:
         return not self._stopping.is_set()
 
     def _route(self, request: RecordedRequest) -> _Answer:
+        through_gateway = self.gateways.route(request)
+        if through_gateway is not None:
+            return through_gateway
         if not request.path.startswith(API_PREFIX + "/"):
             return _error(404, 7000, "No route for that URI")
         relative = _relative(request.path)
