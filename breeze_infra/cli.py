@@ -662,7 +662,7 @@ def _doctor(args: argparse.Namespace) -> int:
             blocks.append(Consumer(header, skipped=skipped))
             continue
         target = target_from(
-            own_config, args.stack, display_path(path), own_outputs, label or "outputs"
+            own_config, args.stack, display_path(path), own_outputs, label or "outputs", name
         )
         key = api_key(own_outputs, label or "outputs", os.environ)
         blocks.append(Consumer(header, target, key))

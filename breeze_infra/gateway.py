@@ -34,6 +34,7 @@ __all__ = [
     "gateway_base_url",
     "gateway_id",
     "gateway_ids",
+    "gateway_inputs",
     "gateway_problem",
     "gateway_root",
     "stack_base_url",
@@ -51,6 +52,9 @@ accepts as a gateway id and which needs no quoting in a URL."""
 DEFAULT_REQUESTS = 240
 DEFAULT_PER_SECONDS = 60
 DEFAULT_RETAIN = 10_000
+SECONDS_PER_DAY = 86_400
+LOG_STRATEGY = "DELETE_OLDEST"
+"""Keep logging when the store is full; the oldest logs matter least."""
 
 
 class _Settings(BaseModel):
@@ -241,6 +245,46 @@ def stack_base_url(
     if gateway is None:
         return workers_ai_base_url(config.account_id)
     return gateway_base_url(config.account_id, gateway, root or DEFAULT_GATEWAY_ROOT)
+
+
+def gateway_inputs(account_id: str, gateway: str, settings: GatewaySettings) -> dict[str, Any]:
+    """The AiGateway's arguments, in the SDK's snake_case names (the REST API's too).
+
+    ``authentication`` is always off: an authenticated gateway refuses requests without a
+    ``cf-aig-authorization`` header, which GPT Breeze cannot send.
+    """
+    limit = settings.rate_limit
+    spend = settings.spend_limit
+    retained = settings.logs_retained
+    return {
+        "account_id": account_id,
+        "ai_gateway_id": gateway,
+        "authentication": False,
+        "rate_limiting_limit": limit.requests,
+        "rate_limiting_interval": limit.per_seconds,
+        "rate_limiting_technique": limit.technique,
+        "collect_logs": retained is not None,
+        "log_management": retained,
+        "log_management_strategy": LOG_STRATEGY if retained is not None else None,
+        "cache_ttl": settings.cache.ttl_seconds if settings.cache else 0,
+        "cache_invalidate_on_update": True,
+        "spend_limits": {
+            "enabled": True,
+            "rules": [
+                {
+                    "limit": spend.dollars,
+                    "limit_type": "cost",
+                    "window": spend.days * SECONDS_PER_DAY,
+                    "technique": "fixed",
+                }
+            ],
+        }
+        if spend
+        else None,
+        "dlp": {"enabled": True, "action": "BLOCK", "profiles": list(settings.dlp_profiles)}
+        if settings.dlp_profiles
+        else None,
+    }
 
 
 def gateway_problem(

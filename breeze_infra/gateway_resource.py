@@ -10,59 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
 from breeze_infra.backends.base import BASE_URL
 from breeze_infra.config import StackConfig
-from breeze_infra.gateway import GatewaySettings, gateway_ids, stack_base_url
+from breeze_infra.gateway import GatewaySettings, gateway_ids, gateway_inputs, stack_base_url
 
 TYPE_GATEWAY = "breeze:index:WorkersAiGateway"
-SECONDS_PER_DAY = 86_400
-LOG_STRATEGY = "DELETE_OLDEST"
-"""Keep logging when the store is full; the oldest logs matter least."""
-
-
-def gateway_inputs(account_id: str, gateway: str, settings: GatewaySettings) -> dict[str, Any]:
-    """The AiGateway's arguments, in the SDK's snake_case names.
-
-    ``authentication`` is always off: an authenticated gateway refuses requests without a
-    ``cf-aig-authorization`` header, which GPT Breeze cannot send.
-    """
-    limit = settings.rate_limit
-    spend = settings.spend_limit
-    retained = settings.logs_retained
-    return {
-        "account_id": account_id,
-        "ai_gateway_id": gateway,
-        "authentication": False,
-        "rate_limiting_limit": limit.requests,
-        "rate_limiting_interval": limit.per_seconds,
-        "rate_limiting_technique": limit.technique,
-        "collect_logs": retained is not None,
-        "log_management": retained,
-        "log_management_strategy": LOG_STRATEGY if retained is not None else None,
-        "cache_ttl": settings.cache.ttl_seconds if settings.cache else 0,
-        "cache_invalidate_on_update": True,
-        "spend_limits": {
-            "enabled": True,
-            "rules": [
-                {
-                    "limit": spend.dollars,
-                    "limit_type": "cost",
-                    "window": spend.days * SECONDS_PER_DAY,
-                    "technique": "fixed",
-                }
-            ],
-        }
-        if spend
-        else None,
-        "dlp": {"enabled": True, "action": "BLOCK", "profiles": list(settings.dlp_profiles)}
-        if settings.dlp_profiles
-        else None,
-    }
 
 
 class WorkersAiGateway(pulumi.ComponentResource):
