@@ -282,6 +282,18 @@ def _parser() -> argparse.ArgumentParser:
     _timeout_option(doctor, "the whole run")
     doctor.set_defaults(command=_doctor)
 
+    usage = commands.add_parser(
+        "usage", help="requests, tokens and cost per gateway and model; keys not used lately"
+    )
+    usage.add_argument("--stack", required=True, metavar="NAME")
+    usage.add_argument("--since", default="7d", help="how far back: 7d, 24h (default: 7d)")
+    usage.add_argument("--stale-days", type=int, default=30, metavar="DAYS")
+    usage.add_argument("--json", action="store_true", help="machine-readable output")
+    usage.add_argument("--chart", type=Path, metavar="FILE.svg", help="also draw requests per day")
+    _consumer_options(usage, "the default")
+    _timeout_option(usage, "the whole run")
+    usage.set_defaults(command=_usage)
+
     synth = commands.add_parser("synth", help="run the program against a simulated Cloudflare")
     synth.add_argument("--stack", required=True, metavar="NAME")
     synth.add_argument("--json", action="store_true", help="machine-readable output")
@@ -678,6 +690,33 @@ def _doctor(args: argparse.Namespace) -> int:
     # One deadline and one request budget for the whole run, however many consumers.
     return run_fleet(
         blocks, now=_now(), timeout=args.timeout, inference=args.inference, out=sys.stdout
+    )
+
+
+def _usage(args: argparse.Namespace) -> int:
+    from breeze_infra.online import bootstrap_token
+    from breeze_infra.stacks import load_stack, stack_file
+    from breeze_infra.usage import parse_since, run_usage
+
+    config = load_stack(stack_file(_stacks_dir(args), args.stack))
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if args.stale_days < 1:
+        raise BadInput("--stale-days: give a whole number of days >= 1")
+    return run_usage(
+        config,
+        args.stack,
+        token=bootstrap_token(os.environ, "usage"),
+        now=_now(),
+        since=since,
+        consumers=[args.consumer] if args.consumer else None,
+        stale_days=args.stale_days,
+        as_json=args.json,
+        chart=args.chart,
+        timeout=args.timeout,
+        out=sys.stdout,
     )
 
 
