@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from breeze_infra.sandbox.emulator import CloudflareEmulator, TokenInfo
+from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, TokenInfo
 from breeze_infra.sandbox.gateway_routes import GatewayUsage, InferenceUsage
-from breeze_infra.usage import parse_since
+from breeze_infra.usage import (
+    GATEWAY_DATASET,
+    GATEWAY_QUERY,
+    parse_since,
+    query_dataset,
+    reporting_client,
+)
 from tests.online_cli import BOOTSTRAP, OnlineCli
 
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
@@ -170,3 +178,30 @@ def test_bad_input_is_one_line_and_exit_2(online: OnlineCli, args: list[str], me
 def test_since_reads_days_and_hours() -> None:
     assert parse_since("7d").days == 7
     assert parse_since("24h").total_seconds() == 86_400
+
+
+def test_a_dataset_larger_than_a_page_is_read_whole_in_a_few_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hours = [f"2026-11-{day:02d}T{hour:02d}:00:00Z" for day in range(1, 26) for hour in range(24)]
+    groups = [GatewayUsage(f"g{i}", MODEL, hour) for hour in hours for i in range(20)]
+    with CloudflareEmulator() as emu:
+        emu.gateways.add_usage(groups)
+
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", emu.base_url)
+
+        async def read() -> list[dict[str, object]]:
+            async with reporting_client(DEFAULT_TOKEN, 30.0) as client:
+                return await query_dataset(
+                    client,
+                    emu.account_id,
+                    GATEWAY_DATASET,
+                    GATEWAY_QUERY,
+                    datetime(2026, 11, 1, tzinfo=UTC),
+                    datetime(2026, 12, 1, tzinfo=UTC),
+                )
+
+        rows = asyncio.run(read())
+        assert len(groups) == 12_000
+        assert len(rows) == 12_000
+        assert emu.count("/graphql") == 2
