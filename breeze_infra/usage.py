@@ -441,7 +441,10 @@ def write_chart(report: UsageReport, path: Path, top: int = 10) -> None:
     figure, axes = pyplot.subplots(figsize=(11, 5.5))
     positions = range(len(days))
     for name, series in shown:
-        axes.plot(positions, [series.get(d, 0) for d in days], marker=".", label=name)
+        total = sum(series.values())
+        axes.plot(
+            positions, [series.get(d, 0) for d in days], marker=".", label=f"{name} ({total})"
+        )
     if rest:
         summed = [sum(series.get(d, 0) for _, series in rest) for d in days]
         axes.plot(positions, summed, linestyle="--", color="grey", label=f"{len(rest)} others")
