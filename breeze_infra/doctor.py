@@ -29,6 +29,13 @@ from breeze_infra.errors import (
     CloudflareError,
 )
 from breeze_infra.exits import CommandError, ExitCode
+from breeze_infra.gateway import stack_base_url
+from breeze_infra.gateway_check import (
+    GatewayTarget,
+    check_gateway,
+    gateway_inference,
+    gateway_target,
+)
 from breeze_infra.limiter import DOCTOR_LIMITS, Limits, RequestLimiter
 from breeze_infra.messages import safe_line, short
 from breeze_infra.online import open_client, run_bounded
@@ -98,6 +105,7 @@ class Target:
     rotation_days: int
     models: tuple[str, ...]
     token_id: str | None = None
+    gateway: GatewayTarget | None = None
 
 
 def target_from(
@@ -106,6 +114,7 @@ def target_from(
     source: str,
     outputs: object | None = None,
     label: str = "outputs",
+    consumer: str | None = None,
 ) -> Target:
     """The stack file says where and what; outputs add the deployed models and token id.
 
@@ -116,6 +125,7 @@ def target_from(
     if outputs is not None:
         outputs = outputs_object(outputs, label)
         expected = workers_ai_base_url(config.account_id)
+        through = stack_base_url(config, stack, consumer)
         urls: list[tuple[str, object]] = [("baseUrl", outputs.get("baseUrl"))]
         if outputs.get("manifest") is not None:
             manifest = manifest_at(outputs, label, ("manifest",))
@@ -125,7 +135,7 @@ def target_from(
             ]
             models += [m.model_id for m in manifest.models if m.model_id not in models]
         for key, url in urls:
-            if url is not None and url != expected:
+            if url is not None and url not in (expected, through):
                 raise CommandError(
                     f"{label}: {key}: {short(str(url), 200)} is not the Workers AI URL of account "
                     f"{config.account_id}, which {source} names; are these another stack's "
@@ -142,6 +152,7 @@ def target_from(
         rotation_days=config.token.rotation_days,
         models=tuple(models),
         token_id=token_id,
+        gateway=gateway_target(config, stack, consumer),
     )
 
 
@@ -240,7 +251,7 @@ def judge_token(result: object, target: Target, now: datetime) -> Check:
 
 def check_names(target: Target, inference: bool) -> list[str]:
     models = [f"model {m}" for m in target.models] if inference else ["models"]
-    return ["token", "route", *models]
+    return ["token", "route", *(["gateway"] if target.gateway else []), *models]
 
 
 def format_check(check: Check, width: int) -> str:
@@ -275,6 +286,8 @@ async def run_checks(
         ("token", _token(client, target, now, gate, owner_of_key)),
         ("route", _route(client, target, gate)),
     ]
+    if target.gateway is not None:
+        checks.append(("gateway", _gated(gate, check_gateway(client, target.gateway))))
     if inference:
         checks += [(f"model {m}", _model(client, target, m, gate)) for m in target.models]
     tasks = [(name, asyncio.ensure_future(work)) for name, work in checks]
@@ -528,7 +541,11 @@ async def _model(
     try:
         async with gate:
             started = time.monotonic()
-            await client.post_inference(target.account_id, model, PROMPT, max_tokens=1)
+            if target.gateway is None:
+                await client.post_inference(target.account_id, model, PROMPT, max_tokens=1)
+            else:
+                body = {"model": model, "messages": list(PROMPT), "max_tokens": 1}
+                await gateway_inference(client, target.gateway, body)
             elapsed = time.monotonic() - started
     except ApiError as exc:
         return Check(
@@ -539,6 +556,11 @@ async def _model(
     except CloudflareError as exc:
         return _failed(name, exc)
     return Check(name, "ok", f"answered a 1-token chat completion in {elapsed:.2f} s")
+
+
+async def _gated(gate: asyncio.Semaphore, work: Awaitable[Check]) -> Check:
+    async with gate:
+        return await work
 
 
 def _failed(name: str, error: CloudflareError) -> Check:

@@ -17,6 +17,7 @@ from pydantic.alias_generators import to_camel
 from breeze_infra.config import CONTEXT_LIMIT, ModelSpec, StackConfig
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 from breeze_infra.fields import refuse_tokens
+from breeze_infra.gateway import stack_base_url
 
 FORMAT = "gpt-breeze-manifest/v1"
 
@@ -105,7 +106,7 @@ def build_manifest(
         credentials=(
             Credential(
                 name=credential,
-                base_url=workers_ai_base_url(config.account_id),
+                base_url=stack_base_url(config, stack, consumer),
                 api_key_ref=api_key_ref,
                 expires_on=expires_on,
             ),

@@ -15,7 +15,7 @@ from breeze_infra.backends.base import API_KEY, BASE_URL
 from breeze_infra.backends.delivery import deliver
 from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_settings
 from breeze_infra.consumers import Audience, audience_manifest, audiences
-from breeze_infra.manifest import workers_ai_base_url
+from breeze_infra.gateway_resource import provision_gateways
 from breeze_infra.project import ProjectError, find_install
 from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
 from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
@@ -63,9 +63,10 @@ def build(now: datetime | None = None) -> dict[str, Any]:
     for key, message in config_warnings(config):
         pulumi.log.warn(f"{key}: {message}")
 
-    base_url = workers_ai_base_url(config.account_id)
+    gateways = provision_gateways(config, stack)
+    base_url = gateways.base_url(None)
     published = {
-        audience.name: _provision(config, stack, audience, now, base_url)
+        audience.name: _provision(config, stack, audience, now, gateways.base_url(audience.name))
         for audience in audiences(config)
     }
     if None in published:
@@ -74,7 +75,10 @@ def build(now: datetime | None = None) -> dict[str, Any]:
     keys = {name: out.pop(API_KEY) for name, out in named.items() if API_KEY in out}
     result: dict[str, Any] = {
         "baseUrl": base_url,
-        "consumers": {name: _without(out, BASE_URL) for name, out in named.items()},
+        "consumers": {
+            name: {**_without(out, BASE_URL), **gateways.own_base_url(name)}
+            for name, out in named.items()
+        },
     }
     if keys:
         result["apiKeys"] = pulumi.Output.secret(pulumi.Output.all(**keys))

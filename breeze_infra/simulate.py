@@ -26,6 +26,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE
+from breeze_infra.gateway import AI_GATEWAY_TYPE as AI_GATEWAY
+from breeze_infra.gateway import GATEWAY_ID, GATEWAY_LIMITS
 from breeze_infra.policy import (
     ACCOUNT_SCOPE,
     ACCOUNT_TOKEN,
@@ -125,6 +127,7 @@ class FakeCloudflare(pulumi.runtime.Mocks):
         self.lookups: list[tuple[str, dict[str, Any]]] = []
         self.issued: dict[str, str] = {}
         self.created: list[str] = []
+        self.gateways: set[str] = set()
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
@@ -152,6 +155,10 @@ class FakeCloudflare(pulumi.runtime.Mocks):
             value = prefix + _digest("value", token_id)[:40]
             self.issued[args.name] = value
             return token_id, {**args.inputs, "value": value, "status": "active"}
+        if args.typ == AI_GATEWAY:
+            check_gateway_inputs(inputs, self.gateways)
+            self.gateways.add(str(inputs["aiGatewayId"]))
+            return str(inputs["aiGatewayId"]), {**args.inputs, "createdAt": "2026-01-01T00:00:00Z"}
         return f"{args.name}-id", dict(args.inputs)
 
 
@@ -198,6 +205,35 @@ def check_token_inputs(inputs: Mapping[str, Any]) -> None:
             ipaddress.ip_network(cidr)
         except ValueError:
             raise CloudflareRejected(f"invalid CIDR in condition: {cidr!r}") from None
+
+
+def check_gateway_inputs(inputs: Mapping[str, Any], existing: set[str]) -> None:
+    """The create-gateway checks Cloudflare makes: required fields, id rules, the account's
+    gateway quota (paid plan), and the fields that take only some values."""
+    missing = [
+        key
+        for key in (
+            "accountId",
+            "aiGatewayId",
+            "cacheInvalidateOnUpdate",
+            "cacheTtl",
+            "collectLogs",
+            "rateLimitingInterval",
+            "rateLimitingLimit",
+        )
+        if key not in inputs
+    ]
+    if missing:
+        raise CloudflareRejected(f"AiGateway misses required inputs {missing}")
+    gateway = str(inputs["aiGatewayId"])
+    if not GATEWAY_ID.fullmatch(gateway):
+        raise CloudflareRejected(f"gateway id must be 1-64 of [a-z0-9-], got {gateway!r}")
+    if gateway in existing:
+        raise CloudflareRejected(f"gateway {gateway!r} already exists")
+    if len(existing) >= GATEWAY_LIMITS["paid"]:
+        raise CloudflareRejected(f"the account already has {len(existing)} gateways")
+    if inputs.get("rateLimitingTechnique", "fixed") not in ("fixed", "sliding"):
+        raise CloudflareRejected(f"bad rate limiting technique {inputs['rateLimitingTechnique']!r}")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from breeze_guardrails import facts, rules
-from breeze_infra import policy, rotation
+from breeze_infra import gateway, policy, rotation
 from breeze_infra.sandbox import values
 from breeze_infra.simulate import PERMISSION_GROUPS
 from tests.conftest import POLICY, ROOT
@@ -29,6 +29,10 @@ def test_the_token_types_and_the_account_scope_are_the_programs() -> None:
     assert facts.USER_TOKEN == policy.USER_TOKEN
     assert {policy.ACCOUNT_TOKEN, policy.USER_TOKEN} == facts.TOKEN_TYPES
     assert facts.ACCOUNT_SCOPE == policy.ACCOUNT_SCOPE
+
+
+def test_the_gateway_type_is_the_programs() -> None:
+    assert facts.AI_GATEWAY == gateway.AI_GATEWAY_TYPE
 
 
 def test_the_workers_ai_groups_are_the_ones_the_program_asks_for() -> None:

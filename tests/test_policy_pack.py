@@ -31,6 +31,7 @@ from breeze_guardrails.rules import (
     LEAST_PRIVILEGE,
     NO_PLAINTEXT_KEY,
     NO_PLAINTEXT_KEY_IN_STACK,
+    PROD_GATEWAY,
     PROD_IP_ALLOW_LIST,
 )
 from tests.conftest import ACCOUNT_ID, POLICY
@@ -42,6 +43,7 @@ POLICIES = [
     PROD_IP_ALLOW_LIST,
     NO_PLAINTEXT_KEY,
     NO_PLAINTEXT_KEY_IN_STACK,
+    PROD_GATEWAY,
 ]
 SEMVER = re.compile(r"\d+\.\d+\.\d+")
 

@@ -88,6 +88,7 @@ def test_the_expected_workflows_exist() -> None:
         "deploy.yml",
         "rotate.yml",
         "pulumi-up.yml",
+        "usage.yml",
     }
 
 
@@ -371,7 +372,13 @@ def parses(argv: list[str]) -> bool:
 
 def test_every_breeze_infra_invocation_is_accepted_by_the_cli() -> None:
     invocations = list(breeze_invocations())
-    assert {argv[0] for argv in invocations} == {"validate", "synth", "manifest", "doctor"}
+    assert {argv[0] for argv in invocations} == {
+        "validate",
+        "synth",
+        "manifest",
+        "doctor",
+        "usage",
+    }
     for argv in invocations:
         assert parses(argv), argv
 

@@ -148,7 +148,7 @@ def _run(
             if record is not None:
                 record.add(name, Check("token", "skip", why))
             continue
-        target = target_from(own_config, stack, display_path(path), own_outputs, label)
+        target = target_from(own_config, stack, display_path(path), own_outputs, label, name)
         key = api_key(own_outputs, label, os.environ)
         blocks.append(Consumer(header, target, key))
     if not any(block.target is not None for block in blocks):

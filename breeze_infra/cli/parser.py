@@ -339,6 +339,69 @@ def _register_doctor(commands: Subparsers) -> None:
     _timeout(parser, "the whole run")
 
 
+def _register_usage(commands: Subparsers) -> None:
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        from breeze_infra.cli.usage import usage
+
+        return usage(
+            options,
+            stack=args.stack,
+            since=args.since,
+            stale_days=args.stale_days,
+            consumer=args.consumer,
+            as_json=args.json,
+            chart=args.chart,
+            timeout=args.timeout,
+        )
+
+    parser = _command(
+        commands,
+        "usage",
+        Help(
+            summary="requests, tokens and cost per gateway and model; keys not used lately",
+            description="Report an environment's Workers AI use from Cloudflare's analytics: per "
+            "gateway and model,\nrequests, tokens in and out, errors, rate-limited requests and "
+            "cost; account-wide neurons\nper model; when each consumer's keys were last used, and "
+            "the consumers whose keys sat idle.",
+            examples=(
+                "breeze-infra usage --stack prod --since 30d",
+                "breeze-infra usage --stack prod --json --chart usage.svg > usage.json",
+            ),
+            env=(
+                STACK,
+                ("CLOUDFLARE_API_TOKEN", "Account Analytics Read, AI Gateway Read, token read"),
+                BASE_URL,
+                ("CLOUDFLARE_AI_GATEWAY_BASE_URL", "the AI Gateway root (tests, sandbox)"),
+                CLOCK,
+            ),
+            exits=(
+                (ExitCode.OK, "the report was made"),
+                (ExitCode.FAILED, "Cloudflare refused or could not be reached in time"),
+                BAD_INPUT_HELP,
+            ),
+        ),
+        run,
+    )
+    _stack(parser, "the stack to report on")
+    parser.add_argument("--since", default="7d", help="how far back: 7d, 24h (default: 7d)")
+    parser.add_argument(
+        "--stale-days",
+        type=int,
+        default=30,
+        metavar="DAYS",
+        help="keys unused this long are listed with the change that revokes them (default: 30)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE.svg",
+        help="also draw requests per day (needs matplotlib)",
+    )
+    _consumers(parser, "the default")
+    _timeout(parser, "the whole run")
+
+
 def _register_synth(commands: Subparsers) -> None:
     def run(args: argparse.Namespace, options: Globals) -> int:
         from breeze_infra.cli.synth import synth
@@ -463,6 +526,7 @@ REGISTER: tuple[Callable[[Subparsers], None], ...] = (
     _register_validate,
     _register_manifest,
     _register_doctor,
+    _register_usage,
     _register_synth,
     _register_sandbox,
     _register_schema,

@@ -17,6 +17,9 @@ from breeze_infra.config._base import (
     CONTEXT_LIMIT,
     GENERATION_LIMIT,
     NAMESPACE,
+    AccountId,
+    ConsumerName,
+    ModelId,
     display_name_from_id,
 )
 from breeze_infra.config._cidrs import unusable_cidrs
@@ -55,8 +58,11 @@ __all__ = [
     "STRUCTURED_KEYS",
     "TOKEN_NAME_LIMIT",
     "TOKEN_QUOTA",
+    "AccountId",
     "ConfigError",
     "Consumer",
+    "ConsumerName",
+    "ModelId",
     "ModelSpec",
     "StackConfig",
     "TokenSettings",

@@ -30,6 +30,7 @@ from breeze_infra.config._base import (
 from breeze_infra.config._cidrs import cidr_input, unusable_cidrs
 from breeze_infra.config._rules import STACK_RULES, fill_placeholders
 from breeze_infra.fields import display_text
+from breeze_infra.gateway import GatewaySettings
 
 
 class TokenSettings(Settings):
@@ -188,6 +189,10 @@ class StackConfig(Settings):
         None,
         description="One token, key and manifest per consumer. Absent: one implicit consumer "
         "whose resources and outputs keep their single-token names.",
+    )
+    gateway: GatewaySettings | None = Field(
+        None,
+        description="Route traffic through an AI Gateway ({} for the defaults); absent: off.",
     )
 
     @field_validator("credential_name")

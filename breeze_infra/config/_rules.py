@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from breeze_infra.config._cidrs import unusable_cidrs
 from breeze_infra.config._errors import KeyedError
 from breeze_infra.fields import look_alike
+from breeze_infra.gateway import gateway_problem
 
 if TYPE_CHECKING:
     from breeze_infra.config._models import Consumer, StackConfig
@@ -144,6 +145,18 @@ def tokens_within_quota(config: StackConfig, stack: str | None) -> None:
         )
 
 
+def gateway_fits(config: StackConfig, stack: str | None) -> None:
+    """A gateway per consumer counts against the plan's gateways; a shared one must not cache."""
+    if config.gateway is None:
+        return
+    active = (
+        None if config.consumers is None else [c.name for c in config.consumers if not c.revoked]
+    )
+    problem = gateway_problem(config.gateway, active)
+    if problem:
+        raise KeyedError(f"gateway.{problem[0]}", problem[1])
+
+
 STACK_RULES: tuple[Rule, ...] = (
     models_distinct,
     consumers_distinct,
@@ -152,6 +165,7 @@ STACK_RULES: tuple[Rule, ...] = (
     consumer_networks_usable,
     secret_targets_distinct,
     tokens_within_quota,
+    gateway_fits,
 )
 
 

@@ -22,6 +22,8 @@ ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
 USER_TOKEN = "cloudflare:index/apiToken:ApiToken"
 """Pulumi type tokens of the two token resources, as the engine hands them to policies."""
 TOKEN_TYPES = frozenset({ACCOUNT_TOKEN, USER_TOKEN})
+AI_GATEWAY = "cloudflare:index/aiGateway:AiGateway"
+"""The AI Gateway resource the program registers when ``breeze-infra:gateway`` is on."""
 
 WORKERS_AI_GROUPS: Mapping[str, str] = {
     "Workers AI Read": "a92d2450e05d4e7bb7d0a64968f83d11",

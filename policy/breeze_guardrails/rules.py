@@ -40,6 +40,7 @@ from pulumi_policy.proxy import UnknownValueError
 from breeze_guardrails.facts import (
     ACCOUNT_SCOPE,
     ACCOUNT_TOKEN,
+    AI_GATEWAY,
     LEGACY_TOKEN,
     PREFIXED_TOKEN,
     TOKEN_TYPES,
@@ -57,6 +58,7 @@ EXPIRY = "workers-ai-token-expiry"
 PROD_IP_ALLOW_LIST = "prod-token-ip-allow-list"
 NO_PLAINTEXT_KEY = "no-plaintext-cloudflare-token"
 NO_PLAINTEXT_KEY_IN_STACK = "no-plaintext-cloudflare-token-in-stack"
+PROD_GATEWAY = "prod-traffic-through-gateway"
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -208,6 +210,43 @@ def _everywhere(cidr: Any) -> bool:
         return True
 
 
+def prod_gateway(stack: str, resources: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """A production stack's keys are used through an AI Gateway with a rate limit, so a runaway
+    loop or a leaked key used through GPT Breeze is throttled and seen. (A key holder can still
+    call Workers AI directly: this limits accidents, it is no security boundary.)"""
+    if not stack.lower().startswith(PRODUCTION_PREFIX):
+        return []
+    if not any(resource_type in TOKEN_TYPES for resource_type, _ in resources):
+        return []
+    gateways = [props for resource_type, props in resources if resource_type == AI_GATEWAY]
+    if not gateways:
+        return [
+            f"stack '{stack}' is production but its tokens' traffic goes through no AI Gateway; "
+            "set breeze-infra:gateway: {}"
+        ]
+    problems = []
+    for props in gateways:
+        name = _plain(_get(props, "aiGatewayId"))
+        limit, interval = (
+            _plain(_get(props, key)) for key in ("rateLimitingLimit", "rateLimitingInterval")
+        )
+        if not _positive(limit) or not _positive(interval):
+            problems.append(
+                f"gateway {name!r}: production traffic needs a rate limit; set "
+                "breeze-infra:gateway.rateLimit"
+            )
+        if _plain(_get(props, "authentication")) is True:
+            problems.append(
+                f"gateway {name!r}: authentication is on, which GPT Breeze cannot pass "
+                "(it sends no cf-aig-authorization header)"
+            )
+    return problems
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 1
+
+
 def plaintext_keys(
     resource_type: str, props: Mapping[str, Any], secret_paths: Sequence[str] = ()
 ) -> list[str]:
@@ -348,6 +387,13 @@ def build_policies(
             problems = plaintext_keys(resource.resource_type, resource.props, secret)
             _report_all(problems, report, resource.urn)
 
+    def check_prod_gateway(args: StackValidationArgs, report: ReportViolation) -> None:
+        if not args.resources:
+            return
+        stack = stack_of(args.resources[0].urn, stack_name)
+        listed = [(r.resource_type, r.props) for r in args.resources]
+        _report_all(prod_gateway(stack, listed), report)
+
     return [
         ResourceValidationPolicy(
             name=LEAST_PRIVILEGE,
@@ -398,6 +444,13 @@ def build_policies(
             "secret.",
             validate=check_stack_plaintext,
             enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name=PROD_GATEWAY,
+            description="Stacks named prod* send their tokens' traffic through an AI Gateway "
+            "with a rate limit.",
+            validate=check_prod_gateway,
+            enforcement_level=EnforcementLevel.ADVISORY,
         ),
     ]
 

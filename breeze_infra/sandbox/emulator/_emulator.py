@@ -69,9 +69,18 @@ class CloudflareEmulator:
         self._path_counts: Counter[str] = Counter()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        from breeze_infra.sandbox.gateway_routes import GatewayRoutes
+
+        self.gateways = GatewayRoutes(self)
+        """AI Gateway: its own family, with its own host path and the GraphQL analytics."""
 
     def __repr__(self) -> str:
         return f"CloudflareEmulator(base_url={self._base_url_or_none()!r})"
+
+    @property
+    def state(self) -> State:
+        """What the route families share, under its lock."""
+        return self._state
 
     @property
     def account_id(self) -> str:
@@ -303,4 +312,4 @@ class CloudflareEmulator:
             return None
         if fault is not None:
             return Answer(fault.http_status, fault.body, fault.headers)
-        return route(self._state, request)
+        return self.gateways.route(request) or route(self._state, request)

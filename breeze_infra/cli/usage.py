@@ -1,0 +1,52 @@
+"""``breeze-infra usage``: who used the environment's Workers AI, how much, and which keys sit idle.
+
+The report itself (GraphQL queries, paging, rendering, the chart) lives in ``breeze_infra.usage``;
+this module turns the command line into its typed values.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from breeze_infra.cli.common import Globals, bad_input, bootstrap_token, chosen_stack, now
+
+
+def usage(
+    options: Globals,
+    *,
+    stack: str | None,
+    since: str = "7d",
+    stale_days: int = 30,
+    consumer: str | None = None,
+    as_json: bool = False,
+    chart: Path | None = None,
+    timeout: float = 60.0,
+) -> int:
+    """The report for one stack; 0 when it was made."""
+    from breeze_infra.stacks import load_stack, stack_file
+    from breeze_infra.usage import parse_since, run_usage
+
+    name = chosen_stack(stack, "usage", os.environ)
+    assert name is not None
+    config = load_stack(stack_file(options.stacks_folder(), name))
+    try:
+        span = parse_since(since)
+    except ValueError as exc:
+        raise bad_input(str(exc)) from None
+    if stale_days < 1:
+        raise bad_input("--stale-days: give a whole number of days >= 1")
+    return run_usage(
+        config,
+        name,
+        token=bootstrap_token("usage"),
+        now=now(),
+        since=span,
+        consumers=[consumer] if consumer else None,
+        stale_days=stale_days,
+        as_json=as_json,
+        chart=chart,
+        timeout=timeout,
+        out=sys.stdout,
+    )

@@ -1,0 +1,93 @@
+"""doctor with a gateway on: it reads the gateway back and sends its checks through it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from breeze_infra.config import parse_config
+from breeze_infra.gateway import gateway_inputs
+from breeze_infra.sandbox.emulator import CloudflareEmulator, TokenInfo
+from tests.online_cli import BOOTSTRAP, CHAT, KEY, OnlineCli, Run, stack_text
+
+GATEWAY = "breeze-infra-dev"
+
+
+@pytest.fixture
+def emu() -> Iterator[CloudflareEmulator]:
+    tokens = [TokenInfo(BOOTSTRAP), TokenInfo(KEY, permissions=frozenset({"Workers AI Read"}))]
+    with CloudflareEmulator(tokens=tokens) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def online(emu: CloudflareEmulator, stacks_dir: Path) -> OnlineCli:
+    text = stack_text(CHAT[:1], account_id=emu.account_id) + "  breeze-infra:gateway: {}\n"
+    (stacks_dir / "Pulumi.dev.yaml").write_text(text, encoding="utf-8")
+    config = parse_config(
+        {"accountId": emu.account_id, "models": [{"id": CHAT[0]}], "gateway": {}}, "t", "dev"
+    )
+    assert config.gateway is not None
+    deployed = gateway_inputs(emu.account_id, GATEWAY, config.gateway)
+    emu.gateways.add_gateway({"id": GATEWAY, **deployed})
+    return OnlineCli(emu, stacks_dir)
+
+
+def doctor(online: OnlineCli) -> Run:
+    return online(
+        "doctor",
+        "--stack",
+        "dev",
+        BREEZE_API_KEY=KEY,
+        CLOUDFLARE_AI_GATEWAY_BASE_URL=online.emu.gateways.gateway_root,
+    )
+
+
+def lines(run: Run) -> dict[str, str]:
+    """Each check's status by name."""
+    return {
+        name: status
+        for status, name, _ in (re.split(r"\s{2,}", line, maxsplit=2) for line in run.out_lines)
+    }
+
+
+def line_of(run: Run, name: str) -> str:
+    return next(line for line in run.out_lines if re.split(r"\s{2,}", line)[1] == name)
+
+
+def test_doctor_passes_through_the_gateway(online: OnlineCli) -> None:
+    result = doctor(online)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert lines(result) == {
+        "token": "ok",
+        "route": "ok",
+        "gateway": "ok",
+        f"model {CHAT[0]}": "ok",
+    }
+    through = online.emu.requests_to(f"/ai-gateway/v1/{online.emu.account_id}/{GATEWAY}/")
+    assert len(through) == 1
+    assert online.emu.requests_to(f"/client/v4/accounts/{online.emu.account_id}/ai/v1/") == []
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_a_missing_gateway_fails_clearly(online: OnlineCli) -> None:
+    online.emu.gateways.remove_gateway(GATEWAY)
+    result = doctor(online)
+    assert result.returncode == 1
+    line = line_of(result, "gateway")
+    assert line.startswith("fail")
+    assert f"{GATEWAY} does not exist: run `pulumi up`" in line
+
+
+def test_a_gateway_changed_by_hand_is_named_setting_by_setting(online: OnlineCli) -> None:
+    online.emu.gateways.edit_gateway(GATEWAY, rate_limiting_limit=100_000, authentication=True)
+    result = doctor(online)
+    assert result.returncode == 1
+    line = line_of(result, "gateway")
+    assert line.startswith("fail")
+    assert "changed outside breeze-infra" in line
+    assert "authentication: want False, found True" in line
+    assert "rate_limiting_limit: want 240, found 100000" in line
