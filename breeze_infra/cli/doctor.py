@@ -29,6 +29,12 @@ class _Record:
 
     stack: str | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)
+    consumers: list[str | None] = field(default_factory=list)
+    """Config order: skipped consumers are known first, their place is kept."""
+
+    def in_order(self) -> list[dict[str, Any]]:
+        place = {name: index for index, name in enumerate(self.consumers)}
+        return sorted(self.checks, key=lambda check: place.get(check["consumer"], 0))
 
     def add(self, consumer: str | None, check: Check) -> None:
         self.checks.append(
@@ -83,7 +89,7 @@ def document(record: _Record, code: int, findings: list[str]) -> str:
         "command": "doctor",
         "stack": record.stack,
         "exitCode": int(code),
-        "checks": record.checks,
+        "checks": record.in_order(),
         "findings": [{"severity": "error", "message": line} for line in findings],
     }
     return json.dumps(body, indent=2, ensure_ascii=False)
@@ -121,6 +127,8 @@ def _run(
         names = [audience.name for audience in audiences(config)]
     else:
         names = [consumer]
+    if record is not None:
+        record.consumers = list(names)
     if all_consumers and outputs is not None:
         redacted = so.redacted_key(outputs)
         if redacted is not None:

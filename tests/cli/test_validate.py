@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from breeze_infra.sandbox.emulator import CloudflareEmulator, TokenInfo
 from tests.cli.conftest import BAD_STACK, TEAM_STACK, single_error_lines
 from tests.conftest import ROOT, CliRun, write_stack
+from tests.online_cli import BOOTSTRAP, CHAT, OnlineCli
 
 
 def test_validate_checks_every_example_stack_by_default(cli: CliRun) -> None:
@@ -160,3 +165,37 @@ def test_validate_json_misuse_is_a_document_too(cli: CliRun) -> None:
         "stacks": [],
         "findings": [{"file": None, "key": None, "severity": "error", "message": expected}],
     }
+
+
+@pytest.fixture
+def online(stacks_dir: Path) -> Iterator[OnlineCli]:
+    with CloudflareEmulator(tokens=[TokenInfo(BOOTSTRAP)]) as emulator:
+        yield OnlineCli(emulator, stacks_dir)
+
+
+def test_validate_online_json_gives_the_catalogs_findings_by_file_and_key(
+    online: OnlineCli,
+) -> None:
+    summariser = "@cf/facebook/bart-large-cnn"
+    path = online.stack("prod", [CHAT[0], summariser])
+    online.stack("dev")
+    plain = online("validate", "--online")
+    result = online("validate", "--online", "--json")
+    assert plain.returncode == result.returncode == 2
+    shown = online.relative(path)
+    document = json.loads(result.stdout)
+    assert document["exitCode"] == 2
+    assert [(s["stack"], s["status"]) for s in document["stacks"]] == [
+        ("dev", "ok"),
+        ("prod", "error"),
+    ]
+    assert document["findings"] == [
+        {
+            "file": shown,
+            "key": "breeze-infra:models[1].id",
+            "severity": "error",
+            "message": f"`{summariser}` is a Summarization model; GPT Breeze calls "
+            "/chat/completions, which it does not serve",
+        }
+    ]
+    assert BOOTSTRAP not in result.stdout + result.stderr
