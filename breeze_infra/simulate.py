@@ -348,6 +348,29 @@ class SynthResult:
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
 
+    @property
+    def tokens(self) -> list[Registration]:
+        """The Cloudflare tokens, account- or user-owned: what rotation and scoping are about."""
+        return [r for r in self.registrations if r.type in (ACCOUNT_TOKEN, USER_TOKEN)]
+
+    @property
+    def gateways(self) -> list[Registration]:
+        """The AI Gateways the stack registers."""
+        return self.of_type(AI_GATEWAY)
+
+    @property
+    def components(self) -> list[Registration]:
+        """breeze-infra's own components, whose type tokens the URNs of everything else hold."""
+        return [r for r in self.registrations if r.type.startswith("breeze:")]
+
+    @property
+    def secret_writes(self) -> list[Registration]:
+        """The backend resources that hold a base URL or a key: children of a delivery."""
+        from breeze_infra.backends.delivery import TYPE_DELIVERY
+
+        deliveries = {r.urn for r in self.of_type(TYPE_DELIVERY)}
+        return [r for r in self.registrations if r.parent in deliveries]
+
     def redacted_outputs(self) -> dict[str, Any]:
         return {k: SECRET if k in self.secret_outputs else v for k, v in self.outputs.items()}
 

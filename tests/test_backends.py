@@ -191,7 +191,7 @@ def run(entries: list[dict[str, Any]], now: Any = NOW, stack: str = "prod") -> S
 
 
 def backend_resources(result: SynthResult) -> list[Registration]:
-    delivery = [r.urn for r in result.registrations if r.type == TYPE_DELIVERY]
+    delivery = [r.urn for r in result.components if r.type == TYPE_DELIVERY]
     return [r for r in result.registrations if r.parent in delivery]
 
 

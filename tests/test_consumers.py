@@ -9,7 +9,6 @@ import pytest
 
 from breeze_infra.config import ConfigError, config_warnings, parse_config
 from breeze_infra.consumers import audiences, find
-from breeze_infra.policy import ACCOUNT_TOKEN
 from breeze_infra.simulate import SynthResult, redact
 from tests.conftest import minimal_values
 
@@ -48,7 +47,7 @@ def test_without_consumers_the_resources_keep_their_single_token_urns(synth: Syn
 
 def test_each_consumer_gets_its_own_two_slot_token_and_manifest(synth: Synth) -> None:
     result = synth(team({"name": "alice"}, {"name": "bob", "models": ["@cf/openai/gpt-oss-20b"]}))
-    names = sorted(r.name for r in result.of_type(ACCOUNT_TOKEN))
+    names = sorted(r.name for r in result.tokens)
     assert names == [
         "workers-ai-alice-slot-a",
         "workers-ai-alice-slot-b",
@@ -86,7 +85,7 @@ def test_consumer_ip_lists_replace_the_stacks(synth: Synth) -> None:
         {"name": "anywhere", "allowedCidrs": []},
         token={"allowedCidrs": ["198.51.100.0/24"]},
     )
-    tokens = {r.name: r.inputs for r in synth(values).of_type(ACCOUNT_TOKEN)}
+    tokens = {r.name: r.inputs for r in synth(values).tokens}
     assert tokens["workers-ai-office-slot-a"]["condition"] == {
         "requestIp": {"ins": ["192.0.2.0/24"]}
     }
@@ -95,9 +94,7 @@ def test_consumer_ip_lists_replace_the_stacks(synth: Synth) -> None:
 
 def test_placeholders_give_each_consumer_its_own_secret_path(synth: Synth) -> None:
     result = synth(team({"name": "alice"}, {"name": "bob"}, secrets=[VAULT]))
-    paths = sorted(
-        r.inputs["name"] for r in result.registrations if r.type == "vault:kv/secretV2:SecretV2"
-    )
+    paths = sorted(r.inputs["name"] for r in result.secret_writes)
     assert paths == ["breeze/dev/alice", "breeze/dev/bob"]
     assert result.outputs["consumers"]["alice"]["apiKeyRef"].startswith("vault:kv/breeze/dev/alice")
 

@@ -113,7 +113,7 @@ def test_the_team_example_gives_each_active_consumer_its_own_token(
 ) -> None:
     result = synth(read_namespace(EXAMPLES / "Pulumi.consumers.yaml"), stack="consumers")
     assert sorted(result.outputs["consumers"]) == ["alice", "support-team"]
-    tokens = [r.name for r in result.registrations if r.type.endswith("AccountToken")]
+    tokens = [r.name for r in result.tokens]
     assert sorted(tokens) == [
         f"workers-ai-{name}-slot-{slot}" for name in ("alice", "support-team") for slot in "ab"
     ]

@@ -38,7 +38,7 @@ def test_an_empty_gateway_key_registers_one_gateway_with_a_rate_limit_and_no_aut
     synth: Synth,
 ) -> None:
     result = synth(minimal_values(gateway={}))
-    (gateway,) = result.of_type(AI_GATEWAY)
+    (gateway,) = result.gateways
     (component,) = result.of_type(TYPE_GATEWAY)
     assert gateway.parent == component.urn
     assert gateway.inputs["aiGatewayId"] == "breeze-infra-dev"
@@ -54,7 +54,7 @@ def test_an_empty_gateway_key_registers_one_gateway_with_a_rate_limit_and_no_aut
 
 def test_without_the_key_no_gateway_is_registered(synth: Synth) -> None:
     result = synth(minimal_values())
-    assert result.of_type(AI_GATEWAY) == []
+    assert result.gateways == []
     assert result.outputs["baseUrl"].startswith("https://api.cloudflare.com/")
 
 
@@ -65,7 +65,7 @@ def test_settings_reach_the_gateway(synth: Synth) -> None:
         "logs": "off",
         "dlpProfiles": ["0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"],
     }
-    (registered,) = synth(minimal_values(gateway=gateway)).of_type(AI_GATEWAY)
+    (registered,) = synth(minimal_values(gateway=gateway)).gateways
     inputs = registered.inputs
     assert inputs["collectLogs"] is False
     assert "logManagement" not in inputs
@@ -106,18 +106,16 @@ def test_turning_the_gateway_on_or_off_replaces_no_token(synth: Synth) -> None:
 
 def test_the_same_config_and_clock_give_the_same_gateway_inputs(synth: Synth) -> None:
     values = minimal_values(gateway={"spendLimit": {"dollars": 5}})
-    assert (
-        synth(values).of_type(AI_GATEWAY)[0].inputs == synth(values).of_type(AI_GATEWAY)[0].inputs
-    )
+    assert synth(values).gateways[0].inputs == synth(values).gateways[0].inputs
 
 
 def test_consumers_share_one_gateway_unless_each_gets_its_own(synth: Synth) -> None:
     listed = [{"name": "alice"}, {"name": "bob"}, {"name": "gone", "revoked": True}]
     shared = synth(minimal_values(consumers=listed, gateway={}))
-    assert [g.inputs["aiGatewayId"] for g in shared.of_type(AI_GATEWAY)] == ["breeze-infra-dev"]
+    assert [g.inputs["aiGatewayId"] for g in shared.gateways] == ["breeze-infra-dev"]
     assert shared.outputs["baseUrl"] == GATEWAY_URL
     own = synth(minimal_values(consumers=listed, gateway={"perConsumer": True}))
-    ids = sorted(g.inputs["aiGatewayId"] for g in own.of_type(AI_GATEWAY))
+    ids = sorted(g.inputs["aiGatewayId"] for g in own.gateways)
     assert ids == ["breeze-infra-dev-alice", "breeze-infra-dev-bob"]
     for name in ("alice", "bob"):
         url = GATEWAY_URL.replace("breeze-infra-dev", f"breeze-infra-dev-{name}")

@@ -47,13 +47,13 @@ def current_and_previous(
 def test_two_slot_tokens_are_children_of_one_component(synth: Synth) -> None:
     result = synth(minimal_values())
     (component,) = result.of_type(TYPE_TOKEN)
-    tokens = result.of_type(ACCOUNT_TOKEN)
+    tokens = result.tokens
     assert sorted(t.name for t in tokens) == ["workers-ai-slot-a", "workers-ai-slot-b"]
     assert all(t.parent == component.urn for t in tokens)
 
 
 def test_the_token_grants_workers_ai_read_on_one_account_and_nothing_else(synth: Synth) -> None:
-    for token in synth(minimal_values()).of_type(ACCOUNT_TOKEN):
+    for token in synth(minimal_values()).tokens:
         assert token.inputs["accountId"] == ACCOUNT_ID
         (policy,) = token.inputs["policies"]
         assert policy["effect"] == "allow"
@@ -64,7 +64,7 @@ def test_the_token_grants_workers_ai_read_on_one_account_and_nothing_else(synth:
 
 def test_write_adds_its_group_and_ids_are_sent_sorted(synth: Synth) -> None:
     result = synth(minimal_values(token={"permissions": ["write", "read"]}))
-    for token in result.of_type(ACCOUNT_TOKEN):
+    for token in result.tokens:
         (policy,) = token.inputs["policies"]
         assert policy["permissionGroups"] == [{"id": READ_ID}, {"id": WRITE_ID}]
 
@@ -81,7 +81,7 @@ def test_expiry_is_always_set_and_not_before_never(synth: Synth) -> None:
 
 def test_ip_lists_become_the_request_ip_condition(synth: Synth) -> None:
     result = synth(example_values("prod"), stack="prod")
-    for token in result.of_type(ACCOUNT_TOKEN):
+    for token in result.tokens:
         assert token.inputs["condition"] == {
             "requestIp": {
                 "ins": ["203.0.113.0/24", "198.51.100.16/28", "2001:db8:4000::/48"],
@@ -91,7 +91,7 @@ def test_ip_lists_become_the_request_ip_condition(synth: Synth) -> None:
 
 
 def test_an_unrestricted_token_has_no_condition(synth: Synth) -> None:
-    for token in synth(minimal_values()).of_type(ACCOUNT_TOKEN):
+    for token in synth(minimal_values()).tokens:
         assert "condition" not in token.inputs
 
 

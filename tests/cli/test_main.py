@@ -148,7 +148,9 @@ COMMANDS = sorted(
 
 def test_every_command_is_listed() -> None:
     assert (
-        sorted(["validate", "manifest", "doctor", "synth", "sandbox", "schema", "completion"])
+        sorted(
+            ["validate", "manifest", "doctor", "usage", "synth", "sandbox", "schema", "completion"]
+        )
         == COMMANDS
     )
 
