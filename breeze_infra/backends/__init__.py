@@ -21,7 +21,7 @@ from pydantic import (
     ValidationInfo,
     WrapValidator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, core_schema
 
 from breeze_infra.backends.base import Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
@@ -61,67 +61,59 @@ def _validate_entries(value: Any, handler: Any, info: ValidationInfo) -> Any:
     would, with errors located as the user wrote them (``secrets[1].mount``)."""
     if not isinstance(value, list | tuple):
         return handler(value)
-    names = ", ".join(NAMES)
     entries: list[Any] = []
     errors: list[InitErrorDetails] = []
-
-    def fail(loc: tuple[str | int, ...], kind: str, message: str, given: Any) -> None:
-        errors.append(
-            InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=given)
-        )
-
     for index, raw in enumerate(value):
-        if isinstance(raw, Entry):
-            entries.append(raw)
-        elif not isinstance(raw, dict):
-            fail(
-                (index,),
-                "entry_type",
-                f"expected a mapping with a 'backend' key (one of {names})",
-                raw,
-            )
-        elif "backend" not in raw:
-            fail(
-                (index, "backend"),
-                "backend_missing",
-                f"required key is missing; one of {names}",
-                raw,
-            )
-        elif not isinstance(raw["backend"], str) or raw["backend"] not in _MODULES:
-            given = raw["backend"]
-            shown = f"'{short(given)}'" if isinstance(given, str) else f"a {_kind(given)}"
-            fail(
-                (index, "backend"),
-                "backend_unknown",
-                f"{shown} is not a secrets backend; expected one of {names}",
-                given,
-            )
-        else:
-            try:
-                entries.append(
-                    entry_class(raw["backend"]).model_validate(raw, context=info.context)
-                )
-            except ValidationError as exc:
-                for error in exc.errors():
-                    context = {
-                        k: v
-                        for k, v in (error.get("ctx") or {}).items()
-                        if isinstance(v, int | str)
-                    }
-                    errors.append(
-                        InitErrorDetails(
-                            type=PydanticCustomError(error["type"], error["msg"], context or None),
-                            loc=(index, *error["loc"]),
-                            input=error.get("input"),
-                        )
-                    )
+        entry = _entry(index, raw, info, errors)
+        if entry is not None:
+            entries.append(entry)
     if not errors:
         clash = duplicate(entries)
         if clash:
-            fail((clash[0],), "duplicate_target", clash[1], value[clash[0]])
+            errors.append(_error((clash[0],), "duplicate_target", clash[1], value[clash[0]]))
     if errors:
         raise ValidationError.from_exception_data(_FIELD, errors)
     return handler(tuple(entries))
+
+
+def _entry(index: int, raw: Any, info: ValidationInfo, errors: list[InitErrorDetails]) -> Any:
+    """One entry validated by its backend's model; None, with ``errors`` told why, if it is not."""
+    if isinstance(raw, Entry):
+        return raw
+    names = ", ".join(NAMES)
+    if not isinstance(raw, dict):
+        message = f"expected a mapping with a 'backend' key (one of {names})"
+        errors.append(_error((index,), "entry_type", message, raw))
+        return None
+    if "backend" not in raw:
+        message = f"required key is missing; one of {names}"
+        errors.append(_error((index, "backend"), "backend_missing", message, raw))
+        return None
+    given = raw["backend"]
+    if not isinstance(given, str) or given not in _MODULES:
+        shown = f"'{short(given)}'" if isinstance(given, str) else f"a {_kind(given)}"
+        message = f"{shown} is not a secrets backend; expected one of {names}"
+        errors.append(_error((index, "backend"), "backend_unknown", message, given))
+        return None
+    try:
+        return entry_class(given).model_validate(raw, context=info.context)
+    except ValidationError as exc:
+        errors.extend(_located(index, error) for error in exc.errors())
+        return None
+
+
+def _error(loc: tuple[str | int, ...], kind: str, message: str, given: Any) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=given)
+
+
+def _located(index: int, error: ErrorDetails) -> InitErrorDetails:
+    """A backend model's error, moved under the entry's index in the list."""
+    context = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | str)}
+    return InitErrorDetails(
+        type=PydanticCustomError(error["type"], error["msg"], context or None),
+        loc=(index, *error["loc"]),
+        input=error.get("input"),
+    )
 
 
 class _EntriesSchema:
