@@ -19,8 +19,8 @@ import pytest
 
 from breeze_guardrails import facts, rules
 from breeze_infra import gateway, policy, rotation
+from breeze_infra.refusals import PERMISSION_GROUPS
 from breeze_infra.sandbox import values
-from breeze_infra.simulate import PERMISSION_GROUPS
 from tests.conftest import POLICY, ROOT
 
 

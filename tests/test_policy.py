@@ -15,7 +15,7 @@ from breeze_infra.policy import (
     request_ip_condition,
     select_group_id,
 )
-from breeze_infra.simulate import PERMISSION_GROUPS
+from breeze_infra.refusals import PERMISSION_GROUPS
 from tests.conftest import ACCOUNT_ID
 
 

@@ -12,15 +12,14 @@ import pytest
 
 from breeze_infra import ArgsError, WorkersAiToken, WorkersAiTokenArgs
 from breeze_infra.policy import ACCOUNT_TOKEN, PERMISSION_GROUP_IDS, USER_TOKEN
+from breeze_infra.refusals import CloudflareRejected, check_token_inputs
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
     ACCOUNT_GROUPS,
     USER_GROUPS,
-    CloudflareRejected,
     FakeCloudflare,
     Registration,
     SynthResult,
-    check_token_inputs,
     unwrap_secrets,
 )
 from breeze_infra.token import TYPE_TOKEN
