@@ -7,7 +7,8 @@ live in the ``breeze_guardrails`` package beside it.
 
 from pulumi_policy import PolicyPack
 
-from breeze_guardrails.rules import build_policies, keep_secret_markers
+from breeze_guardrails.markers import keep_secret_markers
+from breeze_guardrails.pack import build_policies
 
 keep_secret_markers()
 

@@ -29,8 +29,9 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from breeze_guardrails import rules
+from breeze_guardrails import markers, rules
 from breeze_guardrails.facts import ACCOUNT_TOKEN, USER_TOKEN, WORKERS_AI_READ, WORKERS_AI_WRITE
+from breeze_guardrails.pack import build_policies
 from breeze_guardrails.rules import (
     EXPIRY,
     LEAST_PRIVILEGE,
@@ -39,7 +40,6 @@ from breeze_guardrails.rules import (
     PROD_IP_ALLOW_LIST,
     SECRET_SIG,
     SIG_KEY,
-    build_policies,
     least_privilege,
     plaintext_keys,
     prod_ip_allow_list,
@@ -437,7 +437,7 @@ class Engine:
 def secret_aware() -> Iterator[None]:
     """The pack's entry file installs this; tests undo it afterwards."""
     original = policy_runtime.deserialize_properties  # type: ignore[attr-defined]
-    rules.keep_secret_markers()
+    markers.keep_secret_markers()
     yield
     policy_runtime.deserialize_properties = original  # type: ignore[attr-defined]
 
@@ -595,7 +595,7 @@ def test_the_entry_file_builds_the_whole_pack_and_keeps_secret_markers(
             rules.PROD_GATEWAY,
         ],
     }
-    assert policy_runtime.deserialize_properties is rules.deserialize_keeping_secrets  # type: ignore[attr-defined]
+    assert policy_runtime.deserialize_properties is markers.deserialize_keeping_secrets  # type: ignore[attr-defined]
 
 
 def test_importing_the_rules_returns_rather_than_serving_a_pack() -> None:
@@ -603,7 +603,7 @@ def test_importing_the_rules_returns_rather_than_serving_a_pack() -> None:
         [
             sys.executable,
             "-c",
-            "import breeze_guardrails.rules as r; print(len(r.build_policies()))",
+            "import breeze_guardrails.pack as p; print(len(p.build_policies()))",
         ],
         cwd=POLICY,
         capture_output=True,

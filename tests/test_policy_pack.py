@@ -167,7 +167,7 @@ def test_the_copy_holds_nothing_of_the_repository(copied_alone: Path) -> None:
 
 
 def test_the_copy_imports_its_rules_and_builds_every_policy(copied_alone: Path) -> None:
-    script = "import breeze_guardrails.rules as r; print([p.name for p in r.build_policies()])"
+    script = "import breeze_guardrails.pack as r; print([p.name for p in r.build_policies()])"
     done = subprocess.run(
         [venv_python(copied_alone), "-c", script],
         cwd=copied_alone,

@@ -1,15 +1,12 @@
-"""Guard-rails for breeze-infra stacks, as Pulumi CrossGuard policies: the rules of the pack.
+"""Guard-rails for breeze-infra stacks: the rules of the CrossGuard pack, as pure functions.
 
-Each rule is a pure function of a resource's type and properties, camelCase as the engine hands them
-to policies, so the rules are tested without the engine and run over what ``breeze-infra synth``
-registers. The policy objects at the end only adapt them to pulumi-policy. The pack itself is built
-in ``policy/__main__.py`` alone: constructing a ``PolicyPack`` starts a server that never returns.
-Nothing here imports breeze-infra: what the rules know of the program is in ``facts``.
-
-Secrets: pulumi-policy strips the engine's secret markers before a policy sees a value (its issue
-#241), so "is this value secret?" cannot be answered from stock arguments. ``keep_secret_markers``
-makes the pack keep them, as ``pulumi_policy.Secret``; the rules here also understand the marker
-the Pulumi mocks use, so one walk serves the engine and the simulation.
+Each rule is a function of a resource's type and properties, camelCase as the engine hands them to
+policies, so the rules are tested without the engine and run over what ``breeze-infra synth``
+registers. ``pack`` adapts them to pulumi-policy; the pack itself is built in ``policy/__main__.py``
+alone, because constructing a ``PolicyPack`` starts a server that never returns. Nothing here
+imports breeze-infra: what the rules know of the program is in ``facts``. The rules understand both
+the engine's secret marker (kept by ``markers.keep_secret_markers``) and the one the Pulumi mocks
+use, so one walk serves the engine and the simulation.
 """
 
 from __future__ import annotations
@@ -21,20 +18,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pulumi
 from pulumi_policy import (
-    EnforcementLevel,
-    Policy,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
     Secret,
-    StackValidationArgs,
-    StackValidationPolicy,
 )
-from pulumi_policy import deserialize as policy_deserialize
-from pulumi_policy import policy as policy_runtime
 from pulumi_policy.proxy import UnknownValueError
 
 from breeze_guardrails.facts import (
@@ -46,7 +32,6 @@ from breeze_guardrails.facts import (
     TOKEN_TYPES,
     USER_TOKEN,
     WORKERS_AI_GROUPS,
-    current_time,
 )
 
 DEFAULT_ALLOWED_GROUP_IDS = frozenset(WORKERS_AI_GROUPS.values())
@@ -343,152 +328,3 @@ def stack_of(urn: str, fallback: Callable[[], str]) -> str:
     if head.startswith("urn:pulumi:") and len(head) > len("urn:pulumi:"):
         return head.removeprefix("urn:pulumi:")
     return fallback()
-
-
-def _report_all(problems: Sequence[str], report: ReportViolation, urn: str | None = None) -> None:
-    for problem in problems:
-        report(problem, urn)
-
-
-def build_policies(
-    *,
-    clock: Callable[[], datetime] = current_time,
-    stack_name: Callable[[], str] = pulumi.get_stack,
-) -> list[Policy]:
-    """The pack's policies. ``clock`` and ``stack_name`` are seams for tests and replays."""
-
-    def check_least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        try:
-            allowed = allowed_group_ids(args.get_config())
-        except ValueError as exc:
-            report(str(exc), None)
-            return
-        _report_all(least_privilege(args.resource_type, args.props, allowed), report)
-
-    def check_expiry(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        try:
-            days = max_lifetime_days(args.get_config())
-        except ValueError as exc:
-            report(str(exc), None)
-            return
-        _report_all(token_expiry(args.resource_type, args.props, clock(), days), report)
-
-    def check_prod_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        stack = stack_of(args.urn, stack_name)
-        _report_all(prod_ip_allow_list(args.resource_type, args.props, stack), report)
-
-    def check_plaintext(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        secret = list(args.opts.additional_secret_outputs) if args.opts else []
-        _report_all(plaintext_keys(args.resource_type, args.props, secret), report)
-
-    def check_stack_plaintext(args: StackValidationArgs, report: ReportViolation) -> None:
-        for resource in args.resources:
-            secret = list(resource.opts.additional_secret_outputs) if resource.opts else []
-            problems = plaintext_keys(resource.resource_type, resource.props, secret)
-            _report_all(problems, report, resource.urn)
-
-    def check_prod_gateway(args: StackValidationArgs, report: ReportViolation) -> None:
-        if not args.resources:
-            return
-        stack = stack_of(args.resources[0].urn, stack_name)
-        listed = [(r.resource_type, r.props) for r in args.resources]
-        _report_all(prod_gateway(stack, listed), report)
-
-    return [
-        ResourceValidationPolicy(
-            name=LEAST_PRIVILEGE,
-            description="Cloudflare tokens grant only Workers AI, on exactly one account.",
-            validate=check_least_privilege,
-            enforcement_level=EnforcementLevel.MANDATORY,
-            config_schema=PolicyConfigSchema(
-                properties={
-                    "allowedPermissionGroupIds": {
-                        "type": "array",
-                        "items": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
-                        "minItems": 1,
-                        "default": sorted(DEFAULT_ALLOWED_GROUP_IDS),
-                    }
-                }
-            ),
-        ),
-        ResourceValidationPolicy(
-            name=EXPIRY,
-            description="Cloudflare tokens expire, and no later than maxTokenLifetimeDays from now.",
-            validate=check_expiry,
-            enforcement_level=EnforcementLevel.MANDATORY,
-            config_schema=PolicyConfigSchema(
-                properties={
-                    "maxTokenLifetimeDays": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "default": DEFAULT_MAX_LIFETIME_DAYS,
-                    }
-                }
-            ),
-        ),
-        ResourceValidationPolicy(
-            name=PROD_IP_ALLOW_LIST,
-            description="Tokens of stacks named prod* are restricted to allow-listed IP ranges.",
-            validate=check_prod_ip,
-            enforcement_level=EnforcementLevel.ADVISORY,
-        ),
-        ResourceValidationPolicy(
-            name=NO_PLAINTEXT_KEY,
-            description="No resource input holds a Cloudflare token outside a secret.",
-            validate=check_plaintext,
-            enforcement_level=EnforcementLevel.MANDATORY,
-        ),
-        StackValidationPolicy(
-            name=NO_PLAINTEXT_KEY_IN_STACK,
-            description="No resource output or stack output holds a Cloudflare token outside a "
-            "secret.",
-            validate=check_stack_plaintext,
-            enforcement_level=EnforcementLevel.MANDATORY,
-        ),
-        StackValidationPolicy(
-            name=PROD_GATEWAY,
-            description="Stacks named prod* send their tokens' traffic through an AI Gateway "
-            "with a rate limit.",
-            validate=check_prod_gateway,
-            enforcement_level=EnforcementLevel.ADVISORY,
-        ),
-    ]
-
-
-def deserialize_keeping_secrets(
-    props: Mapping[str, Any], proxy_secrets: bool = False
-) -> dict[str, Any]:
-    """pulumi-policy's property decoder, except that secrets stay marked as ``Secret``.
-
-    Remediations (``proxy_secrets=True``) keep the stock behaviour, which already preserves them.
-    """
-    if proxy_secrets:
-        decoded: dict[str, Any] = policy_deserialize.deserialize_properties(dict(props), True)
-        return decoded
-    return {key: _decode(value) for key, value in props.items()}
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return Secret(_decode(value.get("value")))
-        if SIG_KEY in value:
-            return policy_deserialize._deserialize_property(value)
-        return {key: _decode(item) for key, item in value.items()}
-    return value
-
-
-def keep_secret_markers() -> None:
-    """Make this process's pulumi-policy hand secrets to policies as ``Secret`` objects.
-
-    Fails loudly if pulumi-policy no longer has the hook, rather than letting every secret input
-    trip the plaintext rule.
-    """
-    if not callable(getattr(policy_runtime, "deserialize_properties", None)):
-        raise RuntimeError(
-            "pulumi_policy.policy.deserialize_properties is gone: breeze-infra's secret-aware "
-            "plaintext rule needs updating for this pulumi-policy version"
-        )
-    policy_runtime.deserialize_properties = deserialize_keeping_secrets  # type: ignore[attr-defined]
