@@ -705,6 +705,13 @@ def _usage(args: argparse.Namespace) -> int:
         raise BadInput(str(exc)) from None
     if args.stale_days < 1:
         raise BadInput("--stale-days: give a whole number of days >= 1")
+    if args.consumer:
+        from breeze_infra.consumers import find
+
+        try:
+            find(config, args.consumer)
+        except LookupError as exc:
+            raise BadInput(f"{args.stack}: {exc}") from None
     return run_usage(
         config,
         args.stack,
