@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from breeze_infra.gateway import AI_GATEWAY_TYPE as AI_GATEWAY
+from breeze_infra.sandbox import cloudflare
 from breeze_infra.sandbox.emulator import DEFAULT_ACCOUNT_ID, DEFAULT_TOKEN, CloudflareEmulator
 from breeze_infra.sandbox.gateway_routes import GatewayUsage
 
@@ -108,3 +110,30 @@ def test_graphql_filters_by_hour_and_cuts_at_the_limit(emu: CloudflareEmulator) 
     ).json()
     groups = answer["data"]["viewer"]["accounts"][0]["aiGatewayRequestsAdaptiveGroups"]
     assert [g["dimensions"]["datetimeHour"] for g in groups] == hours[1:3]
+
+
+def test_the_sandbox_provider_keeps_gateways_in_the_emulator(
+    emu: CloudflareEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", emu.base_url)
+    model = cloudflare.resources({"apiToken": DEFAULT_TOKEN})[AI_GATEWAY]
+    inputs = {
+        "accountId": DEFAULT_ACCOUNT_ID,
+        "aiGatewayId": "breeze-infra-dev",
+        "rateLimitingLimit": 240,
+        "rateLimitingInterval": 60,
+        "rateLimitingTechnique": "sliding",
+        "authentication": False,
+        "cacheTtl": 0,
+        "cacheInvalidateOnUpdate": True,
+        "collectLogs": True,
+    }
+    assert model.check(inputs) == []
+    gateway_id, _ = model.create(inputs, preview=False)
+    assert gateway_id == "breeze-infra-dev"
+    assert emu.gateways.gateway(gateway_id) == {**CONFIG, "rate_limiting_limit": 240}
+    model.update(gateway_id, inputs, {**inputs, "rateLimitingLimit": 5}, preview=False)
+    assert (emu.gateways.gateway(gateway_id) or {})["rate_limiting_limit"] == 5
+    assert model.read(gateway_id, inputs) is not None
+    model.delete(gateway_id, inputs)
+    assert model.read(gateway_id, inputs) is None

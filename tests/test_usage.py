@@ -167,6 +167,7 @@ def test_a_token_without_analytics_read_gets_the_clients_message(online: OnlineC
     [
         (["--since", "soon"], "--since: 'soon' is not a duration like 7d or 24h"),
         (["--since", "365d"], "--since: give between 1h and 90d"),
+        (["--consumer", "dave"], "dev: no active consumer 'dave' (active: alice, bob)"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(online: OnlineCli, args: list[str], message: str) -> None:

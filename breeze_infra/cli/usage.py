@@ -37,6 +37,13 @@ def usage(
         raise bad_input(str(exc)) from None
     if stale_days < 1:
         raise bad_input("--stale-days: give a whole number of days >= 1")
+    if consumer:
+        from breeze_infra.consumers import find
+
+        try:
+            find(config, consumer)
+        except LookupError as exc:
+            raise bad_input(f"{name}: {exc}") from None
     return run_usage(
         config,
         name,

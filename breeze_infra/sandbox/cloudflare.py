@@ -194,11 +194,15 @@ def user_groups(args: Mapping[str, Any], config: Mapping[str, str]) -> dict[str,
     return _groups("/user/tokens/permission_groups", args, config)
 
 
-def resources(config: Mapping[str, str]) -> dict[str, TokenResource]:
+def resources(config: Mapping[str, str]) -> dict[str, Any]:
     """The token types, reading the provider configuration they are given (updated in place)."""
+    from breeze_infra.gateway import AI_GATEWAY_TYPE
+    from breeze_infra.sandbox.gateway_routes import GatewayResource
+
     return {
         ACCOUNT_TOKEN: TokenResource("account", config),
         USER_TOKEN: TokenResource("user", config),
+        AI_GATEWAY_TYPE: GatewayResource(config),
     }
 
 

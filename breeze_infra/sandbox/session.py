@@ -89,6 +89,7 @@ def environment(
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "CLOUDFLARE_BASE_URL": base_url,
+        "CLOUDFLARE_AI_GATEWAY_BASE_URL": base_url.removesuffix("/client/v4") + "/ai-gateway/v1",
         "CLOUDFLARE_API_TOKEN": DEFAULT_TOKEN,
     }
 
