@@ -103,3 +103,50 @@ def raw_stdout() -> object:
     """stdout past the masking filter, for data (a manifest, a schema) written byte for byte."""
     sys.stdout.flush()
     return getattr(sys.stdout, "stream", sys.stdout)
+
+
+def change_directory(folder: Path | None) -> None:
+    """``-C DIR``: every relative path after this is relative to DIR, as with ``pulumi -C``."""
+    if folder is None:
+        return
+    try:
+        os.chdir(folder)
+    except OSError as exc:
+        from breeze_infra.messages import short
+
+        raise CommandError(
+            f"breeze-infra: -C {short(str(folder), 200)}: cannot run there ({exc.strerror or exc})",
+            ExitCode.BAD_INPUT,
+        ) from None
+
+
+@dataclass(frozen=True)
+class Help:
+    """What ``--help`` of a command says beyond its options."""
+
+    summary: str
+    description: str
+    examples: tuple[str, str]
+    env: tuple[tuple[str, str], ...]
+    exits: tuple[tuple[int, str], ...]
+
+    def epilog(self) -> str:
+        lines = ["examples:", *(f"  {example}" for example in self.examples), ""]
+        lines.append("environment variables:")
+        lines += [f"  {name:<22}{what}" for name, what in self.env] or ["  none"]
+        lines += ["", "exit codes:", *(f"  {int(code):<4}{what}" for code, what in self.exits)]
+        return "\n".join(lines)
+
+
+OK_HELP = (ExitCode.OK, "success")
+BAD_INPUT_HELP = (
+    ExitCode.BAD_INPUT,
+    "bad input: a flag, a file or a variable to fix (one line each)",
+)
+CLOCK = ("BREEZE_NOW", "the current time, RFC 3339 (default: the system clock)")
+STACK = (STACK_ENV, "the stack when --stack is not given (said on stderr)")
+BOOTSTRAP = ("CLOUDFLARE_API_TOKEN", "with --online: a token with Workers AI Read")
+BASE_URL = (
+    "CLOUDFLARE_BASE_URL",
+    "the Cloudflare API root (default: Cloudflare's; tests, sandbox)",
+)

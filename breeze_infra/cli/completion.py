@@ -12,9 +12,23 @@ import argparse
 import sys
 from dataclasses import dataclass
 
+from breeze_infra.cli.common import BAD_INPUT_HELP, OK_HELP, Help
 from breeze_infra.exits import ExitCode
 
 _PATH_METAVARS = ("FILE", "DIR", "FILE|DIR")
+
+
+HELP = Help(
+    summary="print a shell completion script",
+    description="Print a completion script for bash or zsh, made from this command "
+    "line's own options.",
+    examples=(
+        'eval "$(breeze-infra completion bash)"        # in ~/.bashrc',
+        'breeze-infra completion zsh > "${fpath[1]}/_breeze-infra"',
+    ),
+    env=(),
+    exits=(OK_HELP, BAD_INPUT_HELP),
+)
 
 
 @dataclass(frozen=True)

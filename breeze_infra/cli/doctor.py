@@ -15,12 +15,48 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from breeze_infra.cli.common import Globals, bad_input, chosen_stack, now, quoted
+from breeze_infra.cli.common import (
+    BAD_INPUT_HELP,
+    BASE_URL,
+    CLOCK,
+    STACK,
+    Globals,
+    Help,
+    bad_input,
+    chosen_stack,
+    now,
+    quoted,
+)
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
     from breeze_infra.config import StackConfig
     from breeze_infra.doctor import Check, Consumer
+
+
+HELP = Help(
+    summary="check a deployed environment's key, route and models against Cloudflare",
+    description="Check what GPT Breeze would find out the hard way, one line each: the "
+    "deployed key is an\nactive token and when it stops working, the account routes, and "
+    "each model answers a\none-token chat completion (each costs neurons; --no-inference "
+    "skips them).",
+    examples=(
+        "pulumi stack output --json --show-secrets --stack prod | "
+        "breeze-infra doctor --stack prod --from-outputs -",
+        "BREEZE_API_KEY=... breeze-infra doctor --stack dev --no-inference --json",
+    ),
+    env=(
+        STACK,
+        ("BREEZE_API_KEY", "the key to check when no --from-outputs holds it"),
+        BASE_URL,
+        CLOCK,
+    ),
+    exits=(
+        (ExitCode.OK, "every check passed (warnings allowed)"),
+        (ExitCode.FAILED, "a check failed, or Cloudflare could not be reached in time"),
+        BAD_INPUT_HELP,
+    ),
+)
 
 
 @dataclass

@@ -45,10 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(argv: Sequence[str] | None) -> int:
     from breeze_infra.cli import parser
+    from breeze_infra.cli.common import change_directory
 
     try:
         args = parser.parse(argv)
-        parser.change_directory(args.cwd)
+        change_directory(args.cwd)
         options = parser.globals_of(args)
         if options.debug:
             from breeze_infra.cli.common import log_debug_to_stderr

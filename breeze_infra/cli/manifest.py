@@ -14,7 +14,21 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from breeze_infra.cli.common import Globals, bad_input, bootstrap_token, chosen_stack, now, quoted
+from breeze_infra.cli.common import (
+    BAD_INPUT_HELP,
+    BASE_URL,
+    BOOTSTRAP,
+    CLOCK,
+    OK_HELP,
+    STACK,
+    Globals,
+    Help,
+    bad_input,
+    bootstrap_token,
+    chosen_stack,
+    now,
+    quoted,
+)
 from breeze_infra.exits import ExitCode
 
 if TYPE_CHECKING:
@@ -22,6 +36,25 @@ if TYPE_CHECKING:
     from breeze_infra.output import Planned
 
 Manifests = dict[str | None, "Manifest"]
+
+
+HELP = Help(
+    summary="render the GPT Breeze manifest",
+    description="Render the GPT Breeze manifest of a stack: offline from its stack file, "
+    "or from the outputs\nof `pulumi stack output --json --show-secrets` after `pulumi up` "
+    "(then --stack, if given,\nmust be the stack those outputs belong to).",
+    examples=(
+        "breeze-infra manifest --stack dev -o out/             # writes out/dev.json",
+        "pulumi stack output --json --show-secrets --stack dev | "
+        "breeze-infra manifest --stack dev --from-outputs - -o dev.json",
+    ),
+    env=(STACK, CLOCK, BOOTSTRAP, BASE_URL),
+    exits=(
+        OK_HELP,
+        (ExitCode.FAILED, "--online: the catalog could not be fetched"),
+        BAD_INPUT_HELP,
+    ),
+)
 
 
 def manifest(

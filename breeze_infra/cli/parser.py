@@ -1,9 +1,10 @@
-"""The ``breeze-infra`` command line: every command's options, help and dispatch, nothing else.
+"""The ``breeze-infra`` command line: every command's options and dispatch, nothing else.
 
-A command is one module in this package holding a function that takes typed values, plus one
-``_register_<command>`` function here: it declares the options, the help (description, two
-examples, the environment variables read, the exit codes) and the adapter that turns the parsed
-options into that function's arguments, importing the module only when the command runs.
+A command is one module in this package holding its ``HELP`` (description, two examples, the
+environment variables read, the exit codes) and a function that takes typed values, plus one
+``_register_<command>`` function here: it declares the options and the adapter that turns the
+parsed options into that function's arguments. Command modules import only the standard library
+at the top, so importing all of them to build the parser costs nothing.
 
 The global options (``--stacks-dir``, ``--debug``, ``-C/--cwd``) are accepted before or after
 the command, as Pulumi accepts its own: each subparser repeats them with ``SUPPRESS`` defaults,
@@ -13,32 +14,24 @@ so a value given after the command overrides one given before, and none erases i
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from breeze_infra import __version__
-from breeze_infra.cli.common import STACK_ENV, Globals
+from breeze_infra.cli import completion as completion_module
+from breeze_infra.cli import doctor as doctor_module
+from breeze_infra.cli import manifest as manifest_module
+from breeze_infra.cli import sandbox as sandbox_module
+from breeze_infra.cli import schema as schema_module
+from breeze_infra.cli import synth as synth_module
+from breeze_infra.cli import validate as validate_module
+from breeze_infra.cli.common import STACK_ENV, Globals, Help
 from breeze_infra.exits import CommandError, ExitCode
 
 PROG = "breeze-infra"
 Run = Callable[[argparse.Namespace, Globals], int]
-
-OK_HELP = (ExitCode.OK, "success")
-BAD_INPUT_HELP = (
-    ExitCode.BAD_INPUT,
-    "bad input: a flag, a file or a variable to fix (one line each)",
-)
-CLOCK = ("BREEZE_NOW", "the current time, RFC 3339 (default: the system clock)")
-STACK = (STACK_ENV, "the stack when --stack is not given (said on stderr)")
-BOOTSTRAP = ("CLOUDFLARE_API_TOKEN", "with --online: a token with Workers AI Read")
-BASE_URL = (
-    "CLOUDFLARE_BASE_URL",
-    "the Cloudflare API root (default: Cloudflare's; tests, sandbox)",
-)
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,24 +43,6 @@ class Parser(argparse.ArgumentParser):
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[Parser]
-
-
-@dataclass(frozen=True)
-class Help:
-    """What ``--help`` of a command says beyond its options."""
-
-    summary: str
-    description: str
-    examples: tuple[str, str]
-    env: tuple[tuple[str, str], ...]
-    exits: tuple[tuple[int, str], ...]
-
-    def epilog(self) -> str:
-        lines = ["examples:", *(f"  {example}" for example in self.examples), ""]
-        lines.append("environment variables:")
-        lines += [f"  {name:<22}{what}" for name, what in self.env] or ["  none"]
-        lines += ["", "exit codes:", *(f"  {int(code):<4}{what}" for code, what in self.exits)]
-        return "\n".join(lines)
 
 
 def _globals(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -157,21 +132,7 @@ def _register_validate(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "validate",
-        Help(
-            summary="check stack files (offline)",
-            description="Check stack files as `pulumi up` reads them, one line per problem naming "
-            "the file and the key.\nOffline unless --online: no Pulumi, no network.",
-            examples=(
-                "breeze-infra validate                      # every stack file",
-                "breeze-infra validate --stack prod --online --json",
-            ),
-            env=(STACK, BOOTSTRAP, BASE_URL, CLOCK),
-            exits=(
-                (ExitCode.OK, "every stack passed (warnings allowed)"),
-                (ExitCode.FAILED, "--online: the catalog could not be fetched"),
-                (ExitCode.BAD_INPUT, "a problem to fix in a stack file, a flag or a variable"),
-            ),
-        ),
+        validate_module.HELP,
         run,
     )
     chosen = parser.add_mutually_exclusive_group()
@@ -225,23 +186,7 @@ def _register_manifest(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "manifest",
-        Help(
-            summary="render the GPT Breeze manifest",
-            description="Render the GPT Breeze manifest of a stack: offline from its stack file, "
-            "or from the outputs\nof `pulumi stack output --json --show-secrets` after `pulumi up` "
-            "(then --stack, if given,\nmust be the stack those outputs belong to).",
-            examples=(
-                "breeze-infra manifest --stack dev -o out/             # writes out/dev.json",
-                "pulumi stack output --json --show-secrets --stack dev | "
-                "breeze-infra manifest --stack dev --from-outputs - -o dev.json",
-            ),
-            env=(STACK, CLOCK, BOOTSTRAP, BASE_URL),
-            exits=(
-                OK_HELP,
-                (ExitCode.FAILED, "--online: the catalog could not be fetched"),
-                BAD_INPUT_HELP,
-            ),
-        ),
+        manifest_module.HELP,
         run,
     )
     _stack(parser, "the stack: render from its file, or check --from-outputs against it")
@@ -292,29 +237,7 @@ def _register_doctor(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "doctor",
-        Help(
-            summary="check a deployed environment's key, route and models against Cloudflare",
-            description="Check what GPT Breeze would find out the hard way, one line each: the "
-            "deployed key is an\nactive token and when it stops working, the account routes, and "
-            "each model answers a\none-token chat completion (each costs neurons; --no-inference "
-            "skips them).",
-            examples=(
-                "pulumi stack output --json --show-secrets --stack prod | "
-                "breeze-infra doctor --stack prod --from-outputs -",
-                "BREEZE_API_KEY=... breeze-infra doctor --stack dev --no-inference --json",
-            ),
-            env=(
-                STACK,
-                ("BREEZE_API_KEY", "the key to check when no --from-outputs holds it"),
-                BASE_URL,
-                CLOCK,
-            ),
-            exits=(
-                (ExitCode.OK, "every check passed (warnings allowed)"),
-                (ExitCode.FAILED, "a check failed, or Cloudflare could not be reached in time"),
-                BAD_INPUT_HELP,
-            ),
-        ),
+        doctor_module.HELP,
         run,
     )
     _stack(parser, "the stack whose deployment to check")
@@ -411,18 +334,7 @@ def _register_synth(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "synth",
-        Help(
-            summary="run the program against a simulated Cloudflare",
-            description="Run the real Pulumi program under Pulumi's mocks with a fake Cloudflare "
-            "and print the\nresources and outputs `pulumi up` would produce. SIMULATED: nothing "
-            "is sent anywhere,\nevery secret is shown as [secret].",
-            examples=(
-                "breeze-infra synth --stack dev",
-                "breeze-infra synth --stack team --consumer alice --json",
-            ),
-            env=(STACK, CLOCK),
-            exits=(OK_HELP, (ExitCode.FAILED, "the program failed"), BAD_INPUT_HELP),
-        ),
+        synth_module.HELP,
         run,
     )
     _stack(parser, "the stack to synthesise")
@@ -441,24 +353,7 @@ def _register_sandbox(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "sandbox",
-        Help(
-            summary="serve a local Cloudflare emulator and fake provider plugins for a real "
-            "pulumi up",
-            description="Start a local Cloudflare emulator and print `export` lines; pasted into "
-            "another shell,\n`pulumi up` and `breeze-infra doctor` run against it. Runs until "
-            "interrupted.",
-            examples=(
-                "breeze-infra sandbox",
-                "breeze-infra sandbox --reset --env-file .breeze-sandbox/env",
-            ),
-            env=(),
-            exits=(
-                (ExitCode.OK, "stopped"),
-                (ExitCode.FAILED, "the sandbox could not start"),
-                BAD_INPUT_HELP,
-                (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
-            ),
-        ),
+        sandbox_module.HELP,
         run,
     )
     parser.add_argument(
@@ -481,17 +376,7 @@ def _register_schema(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "schema",
-        Help(
-            summary="print a JSON Schema",
-            description="Print a committed JSON Schema: `manifest` (gpt-breeze-manifest/v1), "
-            "`config` (the\nbreeze-infra: keys) or `stack` (a whole stack file, for editors).",
-            examples=(
-                "breeze-infra schema manifest > manifest.schema.json",
-                "breeze-infra schema stack | check-jsonschema --schemafile - ...",
-            ),
-            env=(),
-            exits=(OK_HELP, BAD_INPUT_HELP),
-        ),
+        schema_module.HELP,
         run,
     )
     parser.add_argument("which", choices=["manifest", "config", "stack"])
@@ -506,17 +391,7 @@ def _register_completion(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "completion",
-        Help(
-            summary="print a shell completion script",
-            description="Print a completion script for bash or zsh, made from this command "
-            "line's own options.",
-            examples=(
-                'eval "$(breeze-infra completion bash)"        # in ~/.bashrc',
-                'breeze-infra completion zsh > "${fpath[1]}/_breeze-infra"',
-            ),
-            env=(),
-            exits=(OK_HELP, BAD_INPUT_HELP),
-        ),
+        completion_module.HELP,
         run,
     )
     parser.add_argument("shell", choices=["bash", "zsh"])
@@ -576,18 +451,3 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def globals_of(args: argparse.Namespace) -> Globals:
     return Globals(stacks_dir=args.stacks_dir, debug=args.debug)
-
-
-def change_directory(folder: Path | None) -> None:
-    """``-C DIR``: every relative path after this is relative to DIR, as with ``pulumi -C``."""
-    if folder is None:
-        return
-    try:
-        os.chdir(folder)
-    except OSError as exc:
-        from breeze_infra.messages import short
-
-        raise CommandError(
-            f"{PROG}: -C {short(str(folder), 200)}: cannot run there ({exc.strerror or exc})",
-            ExitCode.BAD_INPUT,
-        ) from None

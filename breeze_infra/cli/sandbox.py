@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from breeze_infra.cli.common import BAD_INPUT_HELP, Help
 from breeze_infra.exits import CommandError, ExitCode
+
+HELP = Help(
+    summary="serve a local Cloudflare emulator and fake provider plugins for a real pulumi up",
+    description="Start a local Cloudflare emulator and print `export` lines; pasted into "
+    "another shell,\n`pulumi up` and `breeze-infra doctor` run against it. Runs until "
+    "interrupted.",
+    examples=(
+        "breeze-infra sandbox",
+        "breeze-infra sandbox --reset --env-file .breeze-sandbox/env",
+    ),
+    env=(),
+    exits=(
+        (ExitCode.OK, "stopped"),
+        (ExitCode.FAILED, "the sandbox could not start"),
+        BAD_INPUT_HELP,
+        (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
+    ),
+)
 
 
 def sandbox(folder: Path, *, port: int, env_file: Path | None, reset: bool) -> int:

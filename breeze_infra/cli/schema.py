@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import sys
 
+from breeze_infra.cli.common import BAD_INPUT_HELP, OK_HELP, Help
 from breeze_infra.exits import ExitCode
 from breeze_infra.schemas import Which
+
+HELP = Help(
+    summary="print a JSON Schema",
+    description="Print a committed JSON Schema: `manifest` (gpt-breeze-manifest/v1), "
+    "`config` (the\nbreeze-infra: keys) or `stack` (a whole stack file, for editors).",
+    examples=(
+        "breeze-infra schema manifest > manifest.schema.json",
+        "breeze-infra schema stack | check-jsonschema --schemafile - ...",
+    ),
+    env=(),
+    exits=(OK_HELP, BAD_INPUT_HELP),
+)
 
 
 def schema(which: Which) -> int:

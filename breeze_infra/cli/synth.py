@@ -12,11 +12,35 @@ import os
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
-from breeze_infra.cli.common import Globals, bad_input, chosen_stack, now
+from breeze_infra.cli.common import (
+    BAD_INPUT_HELP,
+    CLOCK,
+    OK_HELP,
+    STACK,
+    Globals,
+    Help,
+    bad_input,
+    chosen_stack,
+    now,
+)
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
     from breeze_infra.simulate import SynthResult
+
+
+HELP = Help(
+    summary="run the program against a simulated Cloudflare",
+    description="Run the real Pulumi program under Pulumi's mocks with a fake Cloudflare "
+    "and print the\nresources and outputs `pulumi up` would produce. SIMULATED: nothing "
+    "is sent anywhere,\nevery secret is shown as [secret].",
+    examples=(
+        "breeze-infra synth --stack dev",
+        "breeze-infra synth --stack team --consumer alice --json",
+    ),
+    env=(STACK, CLOCK),
+    exits=(OK_HELP, (ExitCode.FAILED, "the program failed"), BAD_INPUT_HELP),
+)
 
 
 def synth(

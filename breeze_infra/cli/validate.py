@@ -18,7 +18,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from breeze_infra.cli.common import Globals, bad_input, bootstrap_token, chosen_stack, now
+from breeze_infra.cli.common import (
+    BASE_URL,
+    BOOTSTRAP,
+    CLOCK,
+    STACK,
+    Globals,
+    Help,
+    bad_input,
+    bootstrap_token,
+    chosen_stack,
+    now,
+)
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
@@ -26,6 +37,23 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning", "note"]
 _KEYED = re.compile(r"(?P<key>[^\s:]+:\S+?): (?P<message>.+)")
+
+
+HELP = Help(
+    summary="check stack files (offline)",
+    description="Check stack files as `pulumi up` reads them, one line per problem naming "
+    "the file and the key.\nOffline unless --online: no Pulumi, no network.",
+    examples=(
+        "breeze-infra validate                      # every stack file",
+        "breeze-infra validate --stack prod --online --json",
+    ),
+    env=(STACK, BOOTSTRAP, BASE_URL, CLOCK),
+    exits=(
+        (ExitCode.OK, "every stack passed (warnings allowed)"),
+        (ExitCode.FAILED, "--online: the catalog could not be fetched"),
+        (ExitCode.BAD_INPUT, "a problem to fix in a stack file, a flag or a variable"),
+    ),
+)
 
 
 @dataclass(frozen=True)
