@@ -26,6 +26,7 @@ from breeze_infra.cli import manifest as manifest_module
 from breeze_infra.cli import sandbox as sandbox_module
 from breeze_infra.cli import schema as schema_module
 from breeze_infra.cli import synth as synth_module
+from breeze_infra.cli import usage as usage_module
 from breeze_infra.cli import validate as validate_module
 from breeze_infra.cli.common import STACK_ENV, Globals, Help
 from breeze_infra.exits import CommandError, ExitCode
@@ -280,29 +281,7 @@ def _register_usage(commands: Subparsers) -> None:
     parser = _command(
         commands,
         "usage",
-        Help(
-            summary="requests, tokens and cost per gateway and model; keys not used lately",
-            description="Report an environment's Workers AI use from Cloudflare's analytics: per "
-            "gateway and model,\nrequests, tokens in and out, errors, rate-limited requests and "
-            "cost; account-wide neurons\nper model; when each consumer's keys were last used, and "
-            "the consumers whose keys sat idle.",
-            examples=(
-                "breeze-infra usage --stack prod --since 30d",
-                "breeze-infra usage --stack prod --json --chart usage.svg > usage.json",
-            ),
-            env=(
-                STACK,
-                ("CLOUDFLARE_API_TOKEN", "Account Analytics Read, AI Gateway Read, token read"),
-                BASE_URL,
-                ("CLOUDFLARE_AI_GATEWAY_BASE_URL", "the AI Gateway root (tests, sandbox)"),
-                CLOCK,
-            ),
-            exits=(
-                (ExitCode.OK, "the report was made"),
-                (ExitCode.FAILED, "Cloudflare refused or could not be reached in time"),
-                BAD_INPUT_HELP,
-            ),
-        ),
+        usage_module.HELP,
         run,
     )
     _stack(parser, "the stack to report on")

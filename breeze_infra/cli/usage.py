@@ -10,7 +10,43 @@ import os
 import sys
 from pathlib import Path
 
-from breeze_infra.cli.common import Globals, bad_input, bootstrap_token, chosen_stack, now
+from breeze_infra.cli.common import (
+    BAD_INPUT_HELP,
+    BASE_URL,
+    CLOCK,
+    STACK,
+    Globals,
+    Help,
+    bad_input,
+    bootstrap_token,
+    chosen_stack,
+    now,
+)
+from breeze_infra.exits import ExitCode
+
+HELP = Help(
+    summary="requests, tokens and cost per gateway and model; keys not used lately",
+    description="Report an environment's Workers AI use from Cloudflare's analytics: per "
+    "gateway and model,\nrequests, tokens in and out, errors, rate-limited requests and "
+    "cost; account-wide neurons\nper model; when each consumer's keys were last used, and "
+    "the consumers whose keys sat idle.",
+    examples=(
+        "breeze-infra usage --stack prod --since 30d",
+        "breeze-infra usage --stack prod --json --chart usage.svg > usage.json",
+    ),
+    env=(
+        STACK,
+        ("CLOUDFLARE_API_TOKEN", "Account Analytics Read, AI Gateway Read, token read"),
+        BASE_URL,
+        ("CLOUDFLARE_AI_GATEWAY_BASE_URL", "the AI Gateway root (tests, sandbox)"),
+        CLOCK,
+    ),
+    exits=(
+        (ExitCode.OK, "the report was made"),
+        (ExitCode.FAILED, "Cloudflare refused or could not be reached in time"),
+        BAD_INPUT_HELP,
+    ),
+)
 
 
 def usage(
