@@ -25,6 +25,7 @@ from breeze_infra.backends import backend_classes, base
 from breeze_infra.backends.delivery import TYPE_DELIVERY
 from breeze_infra.config import ConfigError, parse_config
 from breeze_infra.simulate import Registration, SynthResult, redact, synthesize, unwrap_secrets
+from breeze_infra.stack_outputs import SECRET_MARKER
 from tests.conftest import ACCOUNT_ID, NOW, ROOT, CliRun, minimal_values, write_stack
 
 BASE_URL = f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai/v1"
@@ -211,7 +212,7 @@ def text_of(value: Any) -> str:
 
 def plain_inputs(registration: Registration) -> dict[str, Any]:
     redacted = redact(registration.inputs)
-    return {k: v for k, v in redacted.items() if v != "[secret]"}
+    return {k: v for k, v in redacted.items() if v != SECRET_MARKER}
 
 
 @pytest.mark.parametrize("backend", CASES)
@@ -222,7 +223,7 @@ def test_registers_its_resources_with_these_inputs(backend: str) -> None:
     for registration in resources:
         inputs = plain_inputs(registration)
         assert case.resources[registration.type].items() <= inputs.items(), registration.type
-        secret = {k for k, v in redact(registration.inputs).items() if v == "[secret]"}
+        secret = {k for k, v in redact(registration.inputs).items() if v == SECRET_MARKER}
         assert secret == case.secret_inputs.get(registration.type, set()), registration.type
 
 
