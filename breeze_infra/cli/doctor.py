@@ -30,6 +30,9 @@ from breeze_infra.cli.common import (
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from breeze_infra.config import StackConfig
     from breeze_infra.doctor import Check, Consumer
 
@@ -146,9 +149,47 @@ def _run(
     timeout: float,
     record: _Record | None = None,
 ) -> int:
+    from breeze_infra.doctor import run_fleet
+
+    read = _read(options, given_stack, from_outputs, consumer, all_consumers, record)
+    # Every consumer is read before any is checked: bad input is refused before a request is sent.
+    blocks = [_block(read, name, record) for name in read.names]
+    _refuse_when_none_checked(blocks, read.stack)
+    # One deadline and one request budget for the whole run, however many consumers.
+    return run_fleet(
+        blocks,
+        now=now(),
+        timeout=timeout,
+        inference=inference,
+        out=sys.stdout,
+        on_check=_recorder(record, consumer, all_consumers),
+    )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What a run checks, read before any request: the stack, its outputs, which consumers."""
+
+    stack: str
+    path: Path
+    config: StackConfig
+    label: str
+    outputs: Any
+    names: list[str | None]
+    all_consumers: bool
+
+
+def _read(
+    options: Globals,
+    given_stack: str | None,
+    from_outputs: str | None,
+    consumer: str | None,
+    all_consumers: bool,
+    record: _Record | None,
+) -> _Read:
+    """The stack file and outputs, and the consumers to check (recorded as soon as known)."""
     from breeze_infra import stack_outputs as so
-    from breeze_infra.doctor import Check, Consumer, api_key, run_fleet, target_from
-    from breeze_infra.stacks import display_path, load_stack, stack_file
+    from breeze_infra.stacks import load_stack, stack_file
 
     stack = chosen_stack(given_stack, "doctor", os.environ) or ""
     if record is not None:
@@ -157,53 +198,91 @@ def _run(
     config = load_stack(path)
     label = so.label(from_outputs) if from_outputs else "outputs"
     outputs = so.read_json(from_outputs, label) if from_outputs else None
-    if all_consumers:
-        from breeze_infra.consumers import audiences
-
-        names = [audience.name for audience in audiences(config)]
-    else:
-        names = [consumer]
+    names = _names(config, consumer, all_consumers)
     if record is not None:
         record.consumers = list(names)
     if all_consumers and outputs is not None:
-        redacted = so.redacted_key(outputs)
-        if redacted is not None:
-            raise bad_input(
-                f'{label}: {redacted}: redacted ("{so.SECRET_MARKER}"); export the outputs with '
-                f"{so.EXPORT_HINT}"
-            )
-    # Every consumer is read before any is checked: bad input is refused before a request is sent.
-    blocks: list[Consumer] = []
-    for name in names:
-        own_config, own_outputs = config, outputs
-        if name is not None or config.consumers is not None:
-            own_config, own_outputs = _one_consumer(config, stack, name, outputs, label)
-        header = f"consumer {name}:" if all_consumers and name is not None else None
-        if all_consumers and own_outputs is not None and so.api_key(own_outputs) is None:
-            reference = own_outputs.get("apiKeyRef") if isinstance(own_outputs, dict) else None
-            if not isinstance(reference, str) or reference.startswith("pulumi-stack://"):
-                # The outputs should hold this key and do not: not a reason to pass.
-                raise bad_input(
-                    f"{label}: apiKeys.{name}: missing; export the outputs with {so.EXPORT_HINT}"
-                )
-            # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
-            why = f"the key is not in the stack outputs (it lives at {reference})"
-            blocks.append(Consumer(header, skipped=f"skip  token  {why}"))
-            if record is not None:
-                record.add(name, Check("token", "skip", why))
-            continue
-        target = target_from(own_config, stack, display_path(path), own_outputs, label, name)
-        key = api_key(own_outputs, label, os.environ)
-        blocks.append(Consumer(header, target, key))
-    if not any(block.target is not None for block in blocks):
-        for block in blocks:
-            for line in (block.header, block.skipped):
-                if line is not None:
-                    print(line)
+        _refuse_redacted(outputs, label)
+    return _Read(stack, path, config, label, outputs, names, all_consumers)
+
+
+def _names(config: StackConfig, consumer: str | None, all_consumers: bool) -> list[str | None]:
+    if not all_consumers:
+        return [consumer]
+    from breeze_infra.consumers import audiences
+
+    return [audience.name for audience in audiences(config)]
+
+
+def _refuse_redacted(outputs: Any, label: str) -> None:
+    from breeze_infra import stack_outputs as so
+
+    redacted = so.redacted_key(outputs)
+    if redacted is not None:
         raise bad_input(
-            f"breeze-infra doctor --stack {stack}: no consumer was checked (every key lives "
-            "outside the stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
+            f'{label}: {redacted}: redacted ("{so.SECRET_MARKER}"); export the outputs with '
+            f"{so.EXPORT_HINT}"
         )
+
+
+def _block(read: _Read, name: str | None, record: _Record | None) -> Consumer:
+    """One consumer's block: its target and key, or why its key is not there to check."""
+    from breeze_infra import stack_outputs as so
+    from breeze_infra.doctor import Consumer, api_key, target_from
+    from breeze_infra.stacks import display_path
+
+    own_config, own_outputs = read.config, read.outputs
+    if name is not None or read.config.consumers is not None:
+        own_config, own_outputs = _one_consumer(
+            read.config, read.stack, name, read.outputs, read.label
+        )
+    header = f"consumer {name}:" if read.all_consumers and name is not None else None
+    if read.all_consumers and own_outputs is not None and so.api_key(own_outputs) is None:
+        return _keyless(read.label, name, header, own_outputs, record)
+    source = display_path(read.path)
+    target = target_from(own_config, read.stack, source, own_outputs, read.label, name)
+    key = api_key(own_outputs, read.label, os.environ)
+    return Consumer(header, target, key)
+
+
+def _keyless(
+    label: str, name: str | None, header: str | None, outputs: Any, record: _Record | None
+) -> Consumer:
+    """A consumer whose outputs hold no key: refused, unless the key lives in another backend."""
+    from breeze_infra import stack_outputs as so
+    from breeze_infra.doctor import Check, Consumer
+
+    reference = outputs.get("apiKeyRef") if isinstance(outputs, dict) else None
+    if not isinstance(reference, str) or reference.startswith("pulumi-stack://"):
+        # The outputs should hold this key and do not: not a reason to pass.
+        raise bad_input(
+            f"{label}: apiKeys.{name}: missing; export the outputs with {so.EXPORT_HINT}"
+        )
+    # Keys kept only in another backend (Vault, ...) are not in the outputs to check.
+    why = f"the key is not in the stack outputs (it lives at {reference})"
+    if record is not None:
+        record.add(name, Check("token", "skip", why))
+    return Consumer(header, skipped=f"skip  token  {why}")
+
+
+def _refuse_when_none_checked(blocks: list[Consumer], stack: str) -> None:
+    """Every key outside the outputs: print the skipped blocks, then refuse the run."""
+    if any(block.target is not None for block in blocks):
+        return
+    for block in blocks:
+        for line in (block.header, block.skipped):
+            if line is not None:
+                print(line)
+    raise bad_input(
+        f"breeze-infra doctor --stack {stack}: no consumer was checked (every key lives "
+        "outside the stack outputs); check each with --consumer NAME and BREEZE_API_KEY"
+    )
+
+
+def _recorder(
+    record: _Record | None, consumer: str | None, all_consumers: bool
+) -> Callable[[Consumer, Check], None]:
+    """What ``run_fleet`` calls with each printed check: it is recorded for ``--json``."""
 
     def on_check(block: Consumer, check: Check) -> None:
         if record is not None:
@@ -212,15 +291,7 @@ def _run(
             )
             record.add(name if all_consumers else consumer, check)
 
-    # One deadline and one request budget for the whole run, however many consumers.
-    return run_fleet(
-        blocks,
-        now=now(),
-        timeout=timeout,
-        inference=inference,
-        out=sys.stdout,
-        on_check=on_check,
-    )
+    return on_check
 
 
 def _one_consumer(
