@@ -64,11 +64,6 @@ def gateway_target(config: StackConfig, stack: str, consumer: str | None) -> Gat
     return GatewayTarget(config.account_id, gateway, {k: intended[k] for k in COMPARED})
 
 
-def _sibling(client: CloudflareClient, token: str, root: str) -> CloudflareClient:
-    """A client like ``client`` (settings, shared request budget) for another token or host."""
-    return CloudflareClient(token, base_url=root, settings=client.settings, limiter=client._limiter)
-
-
 def differences(intended: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
     """``key: want X, found Y`` for each managed setting that differs (absent counts as off)."""
     found = []
@@ -100,7 +95,7 @@ async def check_gateway(client: CloudflareClient, target: GatewayTarget) -> Chec
             f"{GATEWAY_PERMISSION} (the deployed key cannot read gateways)",
         )
     try:
-        async with _sibling(client, token, client.base_url) as reader:
+        async with client.with_base_url(client.base_url, token=token) as reader:
             actual = await reader.get(target.path, permission_hint=GATEWAY_PERMISSION)
     except ValueError as exc:
         return Check("gateway", "fail", f"{MANAGEMENT_TOKEN_ENV}: {exc}")
@@ -138,16 +133,5 @@ async def gateway_inference(
     client: CloudflareClient, target: GatewayTarget, body: Mapping[str, Any]
 ) -> ChatCompletion:
     """One chat completion through the gateway host, with the client's retries and redaction."""
-    async with _sibling(client, client._secret.reveal(), gateway_root()) as via:
-        call = via._call(
-            "POST",
-            target.inference_path(),
-            "Workers AI Read",
-            str(body.get("model")),
-            True,
-            openai=True,
-        )
-        outcome = await via._exchange(call, params=None, json=dict(body))
-    if not isinstance(outcome, ChatCompletion):
-        raise AssertionError("inference call produced an envelope")
-    return outcome
+    async with client.with_base_url(gateway_root()) as via:
+        return await via.post_chat_completion(target.inference_path(), body)

@@ -485,6 +485,67 @@ def test_inference_accepts_a_v4_envelope_around_the_completion(
     assert run(scenario()) == "hi"
 
 
+GATEWAY = {
+    "id": "breeze-infra-dev",
+    "cache_invalidate_on_update": True,
+    "cache_ttl": 0,
+    "collect_logs": True,
+    "rate_limiting_interval": 60,
+    "rate_limiting_limit": 100,
+    "rate_limiting_technique": "sliding",
+    "authentication": False,
+}
+
+
+def test_a_chat_completion_through_the_gateway_host_retries_and_never_shows_the_token(
+    emu: CloudflareEmulator,
+) -> None:
+    emu.gateways.add_gateway(GATEWAY)
+    path = f"/{emu.account_id}/{GATEWAY['id']}/workers-ai/v1/chat/completions"
+    body = {"model": CHAT_MODEL, "messages": HI, "max_tokens": 1}
+    echo = f"token {SECRET} was rejected"
+    sleep = FakeSleep()
+
+    async def scenario() -> tuple[str | None, int, int, CloudflareError]:
+        async with client_for(emu, sleep, token=SECRET) as client:
+            async with client.with_base_url(emu.gateways.gateway_root) as via:
+                emu.inject("/ai-gateway", [Fault.rate_limited(retry_after=0.04), Fault.status(503)])
+                content = (await via.post_chat_completion(path, body)).content
+                sent = via.request_count
+                emu.inject("/ai-gateway", [Fault.status(503, message=echo)] * FAST.attempts)
+                with pytest.raises(ServerError) as caught:
+                    await via.post_chat_completion(path, body)
+                assert_no_secret(repr(via), str(via), repr(vars(via)))
+            return content, sent, client.request_count, caught.value
+
+    content, sent, parent_requests, error = run(scenario())
+    assert content is not None
+    assert sent == 3
+    assert parent_requests == 0
+    assert sleep.delays[0] == 0.04
+    assert len(sleep.delays) == 1 + 1 + FAST.attempts - 1
+    assert error.attempts == FAST.attempts
+    assert error.path == path
+    assert_no_secret(str(error), repr(error), "".join(traceback.format_exception(error)))
+    assert set(emu.bearer_tokens()) == {SECRET}
+    assert all(r.path.startswith("/ai-gateway/v1/") for r in emu.requests)
+
+
+def test_a_sibling_for_another_token_shares_the_settings_but_sends_its_own_token(
+    emu: CloudflareEmulator,
+) -> None:
+    async def scenario() -> None:
+        async with (
+            client_for(emu, token=SECRET) as client,
+            client.with_base_url(client.base_url, token=DEFAULT_TOKEN) as other,
+        ):
+            assert other.settings is client.settings
+            await other.get(accounts(emu, "/tokens/verify"))
+
+    run(scenario())
+    assert emu.bearer_tokens() == [DEFAULT_TOKEN]
+
+
 def test_token_problems_raise_authentication_errors(emu: CloudflareEmulator) -> None:
     emu.add_token("cfat_readonly_tokens", permissions=["Account API Tokens Read"])
     emu.add_token("cfat_disabled", status="disabled")

@@ -42,7 +42,13 @@ from breeze_infra.cloudflare._retry import (
     server_asked_to_wait,
     transport_retryable,
 )
-from breeze_infra.cloudflare._settings import ClientSettings, checked_root, ssl_context
+from breeze_infra.cloudflare._settings import (
+    ClientSettings,
+    checked_root,
+    checked_token,
+    normalised_path,
+    ssl_context,
+)
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import CloudflareError
 from breeze_infra.messages import REDACTED_REPR
@@ -81,7 +87,7 @@ class CloudflareClient:
         user_agent: str = "breeze-infra",
         limiter: RequestLimiter | None = None,
     ) -> None:
-        self._secret = Secret(_checked_token(token))
+        self._secret = Secret(checked_token(token))
         self.base_url, self.host = checked_root(base_url, allow_http=allow_http)
         self.settings = settings or ClientSettings()
         self.request_count = 0
@@ -200,7 +206,7 @@ class CloudflareClient:
             query.update(page=page, per_page=per_page)
             return self.request_envelope("GET", path, params=query, permission_hint=permission_hint)
 
-        shown = self._secret.redact(_normalise_path(path))
+        shown = self._secret.redact(normalised_path(path))
         async for item in pages(fetch, shown, per_page, max_pages):
             yield item
 
@@ -217,6 +223,19 @@ class CloudflareClient:
             async for item in self.paginate(path, params, per_page, permission_hint=permission_hint)
         ]
 
+    def with_base_url(self, root: str, *, token: str | None = None) -> CloudflareClient:
+        """A sibling on another root (the AI Gateway host, say) sharing this client's settings,
+        waits, user agent, limiter and, unless ``token`` is given, token; close it on its own."""
+        return CloudflareClient(
+            self._secret.reveal() if token is None else token,
+            base_url=root,
+            settings=self.settings,
+            sleep=self._sleep,
+            rng=self._rng,
+            user_agent=self._user_agent,
+            limiter=self._limiter,
+        )
+
     async def post_inference(
         self,
         account_id: str,
@@ -226,15 +245,24 @@ class CloudflareClient:
         *,
         permission_hint: str | None = PERMISSION_GROUPS["read"],
     ) -> ChatCompletion:
-        """Run one chat completion through the OpenAI-compatible endpoint GPT Breeze uses.
-
-        It answers OpenAI-shaped JSON on success but the v4 error envelope on failure, so both are
-        parsed. Retried like a GET: a duplicate one-token completion costs next to nothing.
-        """
+        """Run one chat completion through the OpenAI-compatible endpoint GPT Breeze uses."""
         path = f"{account_path(account_id)}/ai/v1/chat/completions"
         body = {"model": model, "messages": [dict(m) for m in messages], "max_tokens": max_tokens}
+        return await self.post_chat_completion(path, body, permission_hint=permission_hint)
+
+    async def post_chat_completion(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        permission_hint: str | None = PERMISSION_GROUPS["read"],
+    ) -> ChatCompletion:
+        """POST an OpenAI-compatible chat ``body`` to ``path`` under this client's root (the API,
+        or a gateway host from :meth:`with_base_url`). OpenAI JSON answers success, the v4 envelope
+        failure; retried like a GET: a duplicate one-token completion costs next to nothing."""
+        model = str(body.get("model"))
         call = self._call("POST", path, permission_hint, model, idempotent=True, openai=True)
-        outcome = await self._exchange(call, params=None, json=body)
+        outcome = await self._exchange(call, params=None, json=dict(body))
         if isinstance(outcome, Envelope):
             raise AssertionError("inference call produced an envelope")
         return outcome
@@ -249,7 +277,7 @@ class CloudflareClient:
         *,
         openai: bool,
     ) -> Call:
-        path = _normalise_path(path)
+        path = normalised_path(path)
         return Call(
             method=method,
             path=path,
@@ -351,13 +379,13 @@ class CloudflareClient:
         *,
         deadline_hit: bool = False,
     ) -> CloudflareError:
+        deadline = self.settings.deadline
         if isinstance(failure, TransportFailure):
-            stopped = ""
-            if deadline_hit:
-                stopped = f"; stopped: the call's {self.settings.deadline:g} s deadline would pass"
-            return network_error(call, failure, attempts, self.host, stopped)
-        case = Case(call, failure, attempts, self.settings.deadline, deadline_hit)
-        return http_error(case)
+            stopped = f"; stopped: the call's {deadline:g} s deadline would pass"
+            return network_error(
+                call, failure, attempts, self.host, stopped if deadline_hit else ""
+            )
+        return http_error(Case(call, failure, attempts, deadline, deadline_hit))
 
     def _log_attempt(self, call: Call, outcome: str, attempt: int, started: float) -> None:
         _log.debug(
@@ -369,24 +397,3 @@ class CloudflareClient:
             self.settings.attempts,
             time.monotonic() - started,
         )
-
-
-def _checked_token(token: str) -> str:
-    """The token stripped, or ValueError before it could break a request half-way."""
-    token = token.strip()
-    if not token:
-        raise ValueError("Cloudflare API token is empty")
-    if any(ch.isspace() or not ch.isprintable() for ch in token):
-        raise ValueError("Cloudflare API token contains whitespace or control characters")
-    if not token.isascii():
-        # HTTP headers are ASCII: httpx would fail with UnicodeEncodeError mid-request.
-        raise ValueError(
-            "Cloudflare API token holds non-ASCII characters (curly quotes from a paste?)"
-        )
-    return token
-
-
-def _normalise_path(path: str) -> str:
-    if "://" in path:
-        raise ValueError("pass a path relative to the API root, not a full URL")
-    return path if path.startswith("/") else "/" + path

@@ -113,3 +113,24 @@ def ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     client: building one costs about 20 ms, and ``doctor --all-consumers`` opens a client per key.
     The arguments are the variables httpx reads, so a changed setting gets its own context."""
     return httpx.create_ssl_context()
+
+
+def checked_token(token: str) -> str:
+    """The token stripped, or ValueError before it could break a request half-way."""
+    token = token.strip()
+    if not token:
+        raise ValueError("Cloudflare API token is empty")
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise ValueError("Cloudflare API token contains whitespace or control characters")
+    if not token.isascii():
+        # HTTP headers are ASCII: httpx would fail with UnicodeEncodeError mid-request.
+        raise ValueError(
+            "Cloudflare API token holds non-ASCII characters (curly quotes from a paste?)"
+        )
+    return token
+
+
+def normalised_path(path: str) -> str:
+    if "://" in path:
+        raise ValueError("pass a path relative to the API root, not a full URL")
+    return path if path.startswith("/") else "/" + path

@@ -23,7 +23,7 @@ import httpx
 from breeze_infra.endpoints import BASE_URL_ENV
 from breeze_infra.sandbox import values
 
-__all__ = ["ACCOUNT_TOKEN", "FUNCTIONS", "USER_TOKEN", "TokenResource", "resources"]
+__all__ = ["ACCOUNT_TOKEN", "FUNCTIONS", "USER_TOKEN", "TokenResource", "call_api", "resources"]
 
 ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken"
 USER_TOKEN = "cloudflare:index/apiToken:ApiToken"
@@ -52,7 +52,7 @@ def _client(config: Mapping[str, str]) -> httpx.Client:
     return httpx.Client(base_url=root, headers={"Authorization": f"Bearer {token}"}, timeout=30.0)
 
 
-def _call(
+def call_api(
     config: Mapping[str, str],
     method: str,
     path: str,
@@ -144,12 +144,12 @@ class TokenResource:
             unknown = {key: values.UNKNOWN for key in _COMPUTED}
             return "", {**inputs, **unknown, "value": values.secret(values.UNKNOWN)}
         revealed = values.reveal(inputs)
-        result = _call(self.config, "POST", self._path(revealed), _api_body(revealed))
+        result = call_api(self.config, "POST", self._path(revealed), _api_body(revealed))
         return str(result["id"]), self._outputs(inputs, result, result["value"])
 
     def read(self, resource_id: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         path = self._path(values.reveal(state), resource_id)
-        result = _call(self.config, "GET", path, missing_ok=True)
+        result = call_api(self.config, "GET", path, missing_ok=True)
         if result is None:
             return None
         return self._outputs(state, result, state.get("value"))
@@ -160,16 +160,20 @@ class TokenResource:
         if preview:
             return {**olds, **news}
         revealed = values.reveal(news)
-        result = _call(self.config, "PUT", self._path(revealed, resource_id), _api_body(revealed))
+        result = call_api(
+            self.config, "PUT", self._path(revealed, resource_id), _api_body(revealed)
+        )
         return self._outputs(news, result, olds.get("value"))
 
     def delete(self, resource_id: str, state: Mapping[str, Any]) -> None:
-        _call(self.config, "DELETE", self._path(values.reveal(state), resource_id), missing_ok=True)
+        call_api(
+            self.config, "DELETE", self._path(values.reveal(state), resource_id), missing_ok=True
+        )
 
 
 def _groups(path: str, args: Mapping[str, Any], config: Mapping[str, str]) -> dict[str, Any]:
     params = {key: str(args[key]) for key in ("name", "scope") if args.get(key) is not None}
-    listing = _call(config, "GET", path, params=params) or []
+    listing = call_api(config, "GET", path, params=params) or []
     results = [
         {
             "id": g.get("id"),
@@ -197,7 +201,7 @@ def user_groups(args: Mapping[str, Any], config: Mapping[str, str]) -> dict[str,
 def resources(config: Mapping[str, str]) -> dict[str, Any]:
     """The token types, reading the provider configuration they are given (updated in place)."""
     from breeze_infra.gateway import AI_GATEWAY_TYPE
-    from breeze_infra.sandbox.gateway_routes import GatewayResource
+    from breeze_infra.sandbox.cloudflare_gateway import GatewayResource
 
     return {
         ACCOUNT_TOKEN: TokenResource("account", config),

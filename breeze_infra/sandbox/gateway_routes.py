@@ -20,13 +20,18 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from breeze_infra.sandbox.emulator._models import chat_completion
-from breeze_infra.sandbox.emulator._state import WORKERS_AI_PERMISSIONS, authorise, token_of
+from breeze_infra.sandbox.emulator._state import (
+    WORKERS_AI_PERMISSIONS,
+    TokenInfo,
+    authorise,
+    token_of,
+)
 from breeze_infra.sandbox.emulator._wire import API_PREFIX, Answer, RecordedRequest, error, ok
 
 if TYPE_CHECKING:
@@ -191,6 +196,22 @@ class GatewayRoutes:
         return ok(body)
 
     def _through_gateway(self, request: RecordedRequest) -> Answer:
+        found = self._target(request)
+        if isinstance(found, Answer):
+            return found
+        gateway_id, config = found
+        token = token_of(self._emulator.state, request)
+        seen = GatewayUsage(gateway_id, _model_of(request), hour_of(datetime.now(UTC)))
+        refused = self._refusal(token, config, seen)
+        if refused is not None:
+            return refused
+        answer = chat_completion(self._emulator.state, request, [])
+        self._record_completion(answer, token, seen)
+        return answer
+
+    def _target(self, request: RecordedRequest) -> tuple[str, dict[str, Any]] | Answer:
+        """The gateway id and settings a request names, or the answer that turns it away (no
+        such route or gateway, authentication on)."""
         parts = [p for p in request.path.removeprefix(GATEWAY_PREFIX).split("/") if p]
         if len(parts) < 3 or parts[2:] != ["workers-ai", "v1", "chat", "completions"]:
             return error(404, 7000, "No route for that URI")
@@ -202,56 +223,51 @@ class GatewayRoutes:
             return error(404, 2001, "Gateway not found")  # emulator-invented code
         if config.get("authentication"):
             return error(401, 2009, "Unauthorized: missing cf-aig-authorization header")
-        emulator = self._emulator
-        token = token_of(emulator.state, request)
+        return gateway_id, config
+
+    def _refusal(
+        self, token: TokenInfo | None, config: dict[str, Any], seen: GatewayUsage
+    ) -> Answer | None:
+        """A token without Workers AI, or a request past the rate limit: refused, and recorded
+        as an errored request (``seen``: its gateway, model and hour); None lets it through."""
         denied = authorise(token, WORKERS_AI_PERMISSIONS)
-        model = _model_of(request)
-        hour = hour_of(datetime.now(UTC))
         if denied is not None:
-            self._record(
-                GatewayUsage(gateway_id, model, hour, errored=1, status_code=denied.status)
-            )
+            self._record(replace(seen, errored=1, status_code=denied.status))
             return denied
-        if not self._admit(gateway_id, config):
-            self._record(
-                GatewayUsage(gateway_id, model, hour, errored=1, rate_limited=True, status_code=429)
-            )
-            answer = error(429, 2003, "Rate limited")
-            answer.headers = (*answer.headers, ("Retry-After", "1"))
-            return answer
-        answer = chat_completion(emulator.state, request, [])
+        if self._admit(seen.gateway, config):
+            return None
+        self._record(replace(seen, errored=1, rate_limited=True, status_code=429))
+        answer = error(429, 2003, "Rate limited")
+        answer.headers = (*answer.headers, ("Retry-After", "1"))
+        return answer
+
+    def _record_completion(
+        self, answer: Answer, token: TokenInfo | None, seen: GatewayUsage
+    ) -> None:
+        """The completion counted in the gateway dataset and, when it succeeded, in the Workers AI
+        dataset and as the key's last use."""
         usage = json.loads(answer.body).get("usage", {}) if answer.status == 200 else {}
-        tokens_in, tokens_out = (
-            int(usage.get("prompt_tokens", 0)),
-            int(usage.get("completion_tokens", 0)),
-        )
+        tokens_in = int(usage.get("prompt_tokens", 0))
+        tokens_out = int(usage.get("completion_tokens", 0))
         self._record(
-            GatewayUsage(
-                gateway_id,
-                model,
-                hour,
+            replace(
+                seen,
                 tokens_in=tokens_in,
                 tokens_out=tokens_out,
                 errored=int(answer.status >= 400),
                 status_code=answer.status,
             )
         )
-        if answer.status == 200:
-            with self._lock:
-                self._inference_usage.append(
-                    InferenceUsage(
-                        model,
-                        hour,
-                        1,
-                        (tokens_in + tokens_out) * NEURONS_PER_TOKEN,
-                        tokens_in,
-                        tokens_out,
-                    )
-                )
-            if token is not None and token.record is not None:
-                with emulator.state.lock:
-                    token.record["last_used_on"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return answer
+        if answer.status != 200:
+            return
+        neurons = (tokens_in + tokens_out) * NEURONS_PER_TOKEN
+        with self._lock:
+            self._inference_usage.append(
+                InferenceUsage(seen.model, seen.hour, 1, neurons, tokens_in, tokens_out)
+            )
+        if token is not None and token.record is not None:
+            with self._emulator.state.lock:
+                token.record["last_used_on"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _admit(self, gateway_id: str, config: dict[str, Any]) -> bool:
         limit = int(config.get("rate_limiting_limit") or 0)
@@ -374,70 +390,3 @@ def _groups(rows: list[tuple[tuple[Any, ...], dict[str, Any]]], limit: int) -> l
 def _graphql_error(message: str) -> Answer:
     payload = {"data": None, "errors": [{"message": message}]}
     return Answer(200, json.dumps(payload).encode())
-
-
-class GatewayResource:
-    """``cloudflare.AiGateway`` for the sandbox's fake provider: kept in the emulator through
-    its gateways API, so ``pulumi up`` in the sandbox creates what ``doctor`` then reads."""
-
-    replace_keys = frozenset({"accountId", "aiGatewayId"})
-
-    def __init__(self, config: Mapping[str, str]) -> None:
-        self.config = config
-
-    def check(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
-        required = ("accountId", "aiGatewayId", "rateLimitingLimit", "rateLimitingInterval")
-        return [(k, f"Missing required property '{k}'") for k in required if news.get(k) is None]
-
-    def _path(self, inputs: Mapping[str, Any], gateway: str = "") -> str:
-        base = f"/accounts/{inputs.get('accountId')}/ai-gateway/gateways"
-        return f"{base}/{gateway}" if gateway else base
-
-    def create(self, inputs: Mapping[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
-        if preview:
-            return "", dict(inputs)
-        from breeze_infra.sandbox import cloudflare
-
-        result = cloudflare._call(self.config, "POST", self._path(inputs), _api_body(inputs))
-        return str(result["id"]), dict(inputs)
-
-    def read(self, resource_id: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
-        from breeze_infra.sandbox import cloudflare
-
-        found = cloudflare._call(
-            self.config, "GET", self._path(state, resource_id), missing_ok=True
-        )
-        return None if found is None else dict(state)
-
-    def update(
-        self, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any], preview: bool
-    ) -> dict[str, Any]:
-        if not preview:
-            from breeze_infra.sandbox import cloudflare
-
-            cloudflare._call(self.config, "PUT", self._path(news, resource_id), _api_body(news))
-        return dict(news)
-
-    def delete(self, resource_id: str, state: Mapping[str, Any]) -> None:
-        from breeze_infra.sandbox import cloudflare
-
-        cloudflare._call(self.config, "DELETE", self._path(state, resource_id), missing_ok=True)
-
-
-_WIRE = {
-    "aiGatewayId": "id",
-    "authentication": "authentication",
-    "cacheInvalidateOnUpdate": "cache_invalidate_on_update",
-    "cacheTtl": "cache_ttl",
-    "collectLogs": "collect_logs",
-    "logManagement": "log_management",
-    "logManagementStrategy": "log_management_strategy",
-    "rateLimitingInterval": "rate_limiting_interval",
-    "rateLimitingLimit": "rate_limiting_limit",
-    "rateLimitingTechnique": "rate_limiting_technique",
-}
-
-
-def _api_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """SDK inputs (camelCase) -> the API's body (snake_case); PUT replaces it whole."""
-    return {api: inputs[key] for key, api in _WIRE.items() if inputs.get(key) is not None}
