@@ -1,4 +1,5 @@
-"""What every command shares: the global options, the chosen stack, the clock, printing.
+"""What every command shares: the global options, the chosen stack, the clock, printing, and
+the shape of a command's help.
 
 Only the standard library and ``breeze_infra.exits`` at import time: each command loads what it
 needs itself, so that ``manifest`` and ``validate`` never pay for Pulumi or httpx.
@@ -97,12 +98,6 @@ def log_debug_to_stderr() -> None:
     logger = logging.getLogger("breeze_infra")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
-
-
-def raw_stdout() -> object:
-    """stdout past the masking filter, for data (a manifest, a schema) written byte for byte."""
-    sys.stdout.flush()
-    return getattr(sys.stdout, "stream", sys.stdout)
 
 
 def change_directory(folder: Path | None) -> None:
