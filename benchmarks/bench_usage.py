@@ -34,17 +34,9 @@ from breeze_infra.usage import collect, reporting_client  # noqa: E402
 MODELS = ("@cf/meta/llama-3.1-8b-instruct", "@cf/openai/gpt-oss-20b")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--consumers", type=int, default=249)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--hours-per-day", type=int, default=24)
-    args = parser.parse_args()
-
-    now = datetime(2026, 12, 1, tzinfo=UTC)
-    names = [f"c{i:03d}" for i in range(args.consumers)]
-    tokens = [TokenInfo(DEFAULT_TOKEN)] + [
+def fleet_tokens(names: list[str]) -> list[TokenInfo]:
+    """The bootstrap token and both slots of every consumer, each used a day ago."""
+    return [TokenInfo(DEFAULT_TOKEN)] + [
         TokenInfo(
             f"cfat_{name}{slot}" + "0" * 36,
             record={
@@ -55,7 +47,34 @@ def main() -> None:
         for name in names
         for slot in "ab"
     ]
-    with CloudflareEmulator(tokens=tokens) as emu:
+
+
+def hourly_usage(
+    gateway: str, now: datetime, days: int, hours: int, consumers: int
+) -> tuple[list[GatewayUsage], list[InferenceUsage]]:
+    """One group per hour and model for the stack's gateway, and one of another stack's."""
+    usage, inference = [], []
+    for day in range(days):
+        for hour in range(hours):
+            moment = hour_of(now - timedelta(days=day + 1, hours=-hour))
+            for model in MODELS:
+                inference.append(InferenceUsage(model, moment, consumers, 10.0))
+                usage.append(GatewayUsage(gateway, model, moment, 2 * consumers, 20, 4))
+                usage.append(GatewayUsage("another-stack", model, moment, 7))
+    return usage, inference
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--consumers", type=int, default=249)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--hours-per-day", type=int, default=24)
+    args = parser.parse_args()
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    names = [f"c{i:03d}" for i in range(args.consumers)]
+    with CloudflareEmulator(tokens=fleet_tokens(names)) as emu:
         config = parse_config(
             {
                 "accountId": emu.account_id,
@@ -69,14 +88,7 @@ def main() -> None:
         # 249 gateways exceed any plan (20 at most): the consumers share the stack's gateway, and
         # per-consumer figures are their keys' last use.
         (gateway,) = set(gateway_ids(config, "fleet").values())
-        usage, inference = [], []
-        for day in range(args.days):
-            for hour in range(args.hours_per_day):
-                moment = hour_of(now - timedelta(days=day + 1, hours=-hour))
-                for model in MODELS:
-                    inference.append(InferenceUsage(model, moment, args.consumers, 10.0))
-                    usage.append(GatewayUsage(gateway, model, moment, 2 * len(names), 20, 4))
-                    usage.append(GatewayUsage("another-stack", model, moment, 7))
+        usage, inference = hourly_usage(gateway, now, args.days, args.hours_per_day, len(names))
         emu.gateways.add_usage(usage, inference)
         emu.latency = args.latency
         os.environ["CLOUDFLARE_BASE_URL"] = emu.base_url

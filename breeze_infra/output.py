@@ -91,24 +91,9 @@ def write_one(destination: str, text: str, *, private: bool, stdout: IO[str]) ->
 
 def write_set(folder: Path, files: Sequence[Planned], *, private: bool) -> None:
     """``-o DIR``: every file directly in ``folder``, all replaced or none."""
-    shown_folder = short(str(folder), 200)
     if not folder.is_dir():
-        raise WriteError(f"{shown_folder}: not a folder")
-    claimed: dict[str, Planned] = {}
-    for planned in files:
-        file_part(planned.name, planned.named_by)
-        key = planned.name.casefold()  # one file on case-insensitive file systems
-        if key in claimed:
-            raise WriteError(
-                f"{planned.named_by}: would write {short(planned.name)}, which "
-                f"{claimed[key].named_by} writes too; nothing was written"
-            )
-        claimed[key] = planned
-        target = folder / planned.name
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise WriteError(
-                f"{short(str(target), 200)}: exists and is not a regular file; nothing was written"
-            )
+        raise WriteError(f"{short(str(folder), 200)}: not a folder")
+    _refuse_clashes(folder, files)
     written: list[tuple[str, Path]] = []
     kept: dict[Path, Path] = {}
     """Each replaced file's previous version (a hard link), to put back if a later rename fails."""
@@ -132,6 +117,25 @@ def write_set(folder: Path, files: Sequence[Planned], *, private: bool) -> None:
             Path(temporary).unlink(missing_ok=True)
         for previous in kept.values():
             previous.unlink(missing_ok=True)
+
+
+def _refuse_clashes(folder: Path, files: Sequence[Planned]) -> None:
+    """Before anything is written: two files of one name, or a name taken by a non-file."""
+    claimed: dict[str, Planned] = {}
+    for planned in files:
+        file_part(planned.name, planned.named_by)
+        key = planned.name.casefold()  # one file on case-insensitive file systems
+        if key in claimed:
+            raise WriteError(
+                f"{planned.named_by}: would write {short(planned.name)}, which "
+                f"{claimed[key].named_by} writes too; nothing was written"
+            )
+        claimed[key] = planned
+        target = folder / planned.name
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise WriteError(
+                f"{short(str(target), 200)}: exists and is not a regular file; nothing was written"
+            )
 
 
 def _keep(target: Path) -> Path:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -162,7 +162,20 @@ def slot_options(slot: Slot, parent: pulumi.Resource) -> pulumi.ResourceOptions:
     )
 
 
-_LOOKUPS: tuple[object, dict[tuple[str, str, str], str]] = (None, {})
+@dataclass
+class _Lookups:
+    """Permission-group ids already looked up, for the deployment (resource monitor) in progress."""
+
+    monitor: object = None
+    ids: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def of(self, monitor: object) -> dict[tuple[str, str, str], str]:
+        if self.monitor is not monitor:
+            self.monitor, self.ids = monitor, {}
+        return self.ids
+
+
+_LOOKUPS = _Lookups()
 
 
 def permission_group_ids(
@@ -175,11 +188,7 @@ def permission_group_ids(
     """
     import pulumi_cloudflare as cloudflare
 
-    global _LOOKUPS
-    monitor = pulumi.runtime.settings.get_monitor()
-    if _LOOKUPS[0] is not monitor:
-        _LOOKUPS = (monitor, {})
-    known = _LOOKUPS[1]
+    known = _LOOKUPS.of(pulumi.runtime.settings.get_monitor())
     ids = []
     for name in policy.group_names(permissions):
         key = (owner, account_id if owner == "account" else "", name)
