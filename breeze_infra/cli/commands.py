@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from breeze_infra.cli import completion as completion_module
 from breeze_infra.cli import doctor as doctor_module
@@ -22,12 +23,14 @@ from breeze_infra.cli import usage as usage_module
 from breeze_infra.cli import validate as validate_module
 from breeze_infra.cli.common import STACK_ENV, Globals
 from breeze_infra.cli.options import (
-    Subparsers,
     command_parser,
     consumer_options,
     stack_option,
     timeout_option,
 )
+
+if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
 
 
 def _register_validate(commands: Subparsers) -> None:
