@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -272,41 +272,23 @@ def synthesize(
     from breeze_infra.program import build
 
     fake = fake or FakeCloudflare()
-    monitor = RecordingMonitor(fake)
     engine_log = _EngineLog()
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    # When a registration fails, every output waiting on it fails too; the run raises the first
-    # failure, and the echoes in unawaited futures are not printed again at garbage collection.
-    loop.set_exception_handler(lambda _loop, _context: None)
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
 
     async def program() -> None:
-        for name, value in build(now).items():
-            output = pulumi.Output.from_input(value)
-            outputs[name] = await output.future()
-            if await output.is_secret():
-                secrets.add(name)
+        await resolve_outputs(build(now), outputs, secrets)
 
-    try:
-        pulumi.runtime.reset_options()
-        pulumi.runtime.set_mocks(
-            fake,
-            project=project,
-            stack=stack,
-            preview=False,
-            monitor=monitor,
-            logger=engine_log.logger,
-        )
-        _set_config(values, secret_keys, project, settings)
-        loop.run_until_complete(run_pulumi_func(program))
-    finally:
-        pulumi.runtime.set_all_config({}, [])
-        pulumi.runtime.reset_options()
-        loop.run_until_complete(loop.shutdown_default_executor())
-        loop.close()
-        monitor.close_thread_loops()
+    config, secret = _config(values, secret_keys, project, settings)
+    monitor = run_mocked(
+        program,
+        fake,
+        project=project,
+        stack=stack,
+        config=config,
+        secret_keys=secret,
+        logger=engine_log.logger,
+    )
     return SynthResult(
         stack,
         now,
@@ -319,17 +301,61 @@ def synthesize(
     )
 
 
-def _set_config(
+def run_mocked(
+    body: Callable[[], Awaitable[None]],
+    fake: FakeCloudflare,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str] = (),
+    logger: logging.Logger | None = None,
+) -> RecordingMonitor:
+    """``body`` run by the Pulumi mocks against ``fake``, on a fresh event loop, with the engine's
+    config map set for it and everything reset after; the monitor holds what was registered."""
+    monitor = RecordingMonitor(fake)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    # When a registration fails, every output waiting on it fails too; the run raises the first
+    # failure, and the echoes in unawaited futures are not printed again at garbage collection.
+    loop.set_exception_handler(lambda _loop, _context: None)
+    try:
+        pulumi.runtime.reset_options()
+        pulumi.runtime.set_mocks(
+            fake, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
+        )
+        pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+        loop.run_until_complete(run_pulumi_func(body))
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        pulumi.runtime.reset_options()
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        monitor.close_thread_loops()
+    return monitor
+
+
+async def resolve_outputs(
+    values: Mapping[str, Any], outputs: dict[str, Any], secrets: set[str]
+) -> None:
+    """Stack outputs as ``pulumi stack output`` shows them: resolved, secret ones named."""
+    for name, value in values.items():
+        output = pulumi.Output.from_input(value)
+        outputs[name] = await output.future()
+        if await output.is_secret():
+            secrets.add(name)
+
+
+def _config(
     values: Mapping[str, Any],
     secret_keys: Sequence[str],
     project: str,
     settings: Mapping[str, str] | None,
-) -> None:
-    """The engine's config map, from ``settings`` as given or built from ``values``."""
-    pulumi.runtime.set_all_config(
-        dict(settings) if settings is not None else pulumi_config_values(values, project),
-        [key if settings is not None else f"{project}:{key}" for key in secret_keys],
-    )
+) -> tuple[dict[str, str], list[str]]:
+    """The engine's config map and its secret keys, from ``settings`` as given or from ``values``."""
+    if settings is not None:
+        return dict(settings), list(secret_keys)
+    return pulumi_config_values(values, project), [f"{project}:{key}" for key in secret_keys]
 
 
 class _EngineLog(logging.Handler):

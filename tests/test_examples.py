@@ -14,7 +14,6 @@ run it, under the same simulated Cloudflare.
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import runpy
 import shutil
@@ -26,7 +25,6 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from pulumi.runtime.stack import run_pulumi_func
 
 import breeze_infra
 from breeze_infra.backends import NAMES, backend_classes
@@ -34,10 +32,11 @@ from breeze_infra.policy import ACCOUNT_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.simulate import (
     FakeCloudflare,
-    RecordingMonitor,
     Registration,
     SynthResult,
     redact,
+    resolve_outputs,
+    run_mocked,
     unwrap_secrets,
 )
 from breeze_infra.stacks import read_namespace
@@ -158,10 +157,6 @@ def run_under_mocks(
     """Any Pulumi program under the fake Cloudflare, on a fresh event loop, its exports read back
     from the stack as ``pulumi stack output`` would show them."""
     fake = fake or FakeCloudflare()
-    monitor = RecordingMonitor(fake)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    loop.set_exception_handler(lambda _loop, _context: None)
     outputs: dict[str, Any] = {}
     secrets: set[str] = set()
 
@@ -169,23 +164,9 @@ def run_under_mocks(
         program()
         root = pulumi.runtime.settings.get_root_resource()
         assert isinstance(root, pulumi.runtime.stack.Stack)
-        for name, value in root.outputs.items():
-            output = pulumi.Output.from_input(value)
-            outputs[name] = await output.future()
-            if await output.is_secret():
-                secrets.add(name)
+        await resolve_outputs(root.outputs, outputs, secrets)
 
-    try:
-        pulumi.runtime.reset_options()
-        pulumi.runtime.set_mocks(fake, project=project, stack=stack, preview=False, monitor=monitor)
-        pulumi.runtime.set_all_config(settings or {}, [])
-        loop.run_until_complete(run_pulumi_func(run))
-    finally:
-        pulumi.runtime.set_all_config({}, [])
-        pulumi.runtime.reset_options()
-        loop.run_until_complete(loop.shutdown_default_executor())
-        loop.close()
-        monitor.close_thread_loops()
+    monitor = run_mocked(run, fake, project=project, stack=stack, config=settings or {})
     return ProgramRun(monitor.registrations, outputs, secrets, fake.issued)
 
 
