@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,8 @@ GATEWAY = "breeze-infra-dev"
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    tokens = [TokenInfo(BOOTSTRAP), TokenInfo(KEY, permissions=frozenset({"Workers AI Read"}))]
-    with CloudflareEmulator(tokens=tokens) as emulator:
-        yield emulator
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOTSTRAP), TokenInfo(KEY, permissions=frozenset({"Workers AI Read"}))]
 
 
 @pytest.fixture

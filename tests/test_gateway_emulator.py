@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -25,12 +24,6 @@ CONFIG: dict[str, Any] = {
     "rate_limiting_technique": "sliding",
     "authentication": False,
 }
-
-
-@pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
-    with CloudflareEmulator() as emulator:
-        yield emulator
 
 
 def gateways_url(emu: CloudflareEmulator, rest: str = "") -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,9 +41,9 @@ def token(name: str, last_used: str | None) -> TokenInfo:
 
 
 @pytest.fixture
-def emu() -> Iterator[CloudflareEmulator]:
+def emulator_tokens() -> list[TokenInfo]:
     reporting = frozenset({"Account Analytics Read", "AI Gateway Read", "Account API Tokens Read"})
-    tokens = [
+    return [
         TokenInfo(BOOTSTRAP),
         TokenInfo(REPORTER, permissions=reporting),
         token("breeze-infra dev/alice slot-a w100 g0", "2026-11-24T08:00:00Z"),
@@ -52,29 +51,31 @@ def emu() -> Iterator[CloudflareEmulator]:
         token("breeze-infra dev/bob slot-a w100 g0", "2026-09-01T00:00:00Z"),
         token("breeze-infra staging/alice slot-a w100 g0", "2026-11-25T00:00:00Z"),
     ]
-    with CloudflareEmulator(tokens=tokens) as emulator:
-        emulator.gateways.add_usage(
-            [
-                GatewayUsage("breeze-infra-dev-alice", MODEL, "2026-11-23T10:00:00Z", 5, 50, 10),
-                GatewayUsage("breeze-infra-dev-alice", MODEL, "2026-11-24T10:00:00Z", 3, 30, 6),
-                GatewayUsage(
-                    "breeze-infra-dev-alice",
-                    MODEL,
-                    "2026-11-24T11:00:00Z",
-                    2,
-                    errored=2,
-                    rate_limited=True,
-                    status_code=429,
-                ),
-                GatewayUsage(
-                    "breeze-infra-dev-bob", OTHER, "2026-11-24T10:00:00Z", 1, 7, 1, cost=0.25
-                ),
-                GatewayUsage("breeze-infra-staging", MODEL, "2026-11-24T10:00:00Z", 99),
-                GatewayUsage("breeze-infra-dev-alice", MODEL, "2026-10-01T10:00:00Z", 1000),
-            ],
-            [InferenceUsage(MODEL, "2026-11-24T10:00:00Z", 109, 1234.5, 80, 16)],
-        )
-        yield emulator
+
+
+@pytest.fixture
+def emu(emu: CloudflareEmulator) -> CloudflareEmulator:
+    """The shared emulator, with a week of this module's traffic in its analytics."""
+    emu.gateways.add_usage(
+        [
+            GatewayUsage("breeze-infra-dev-alice", MODEL, "2026-11-23T10:00:00Z", 5, 50, 10),
+            GatewayUsage("breeze-infra-dev-alice", MODEL, "2026-11-24T10:00:00Z", 3, 30, 6),
+            GatewayUsage(
+                "breeze-infra-dev-alice",
+                MODEL,
+                "2026-11-24T11:00:00Z",
+                2,
+                errored=2,
+                rate_limited=True,
+                status_code=429,
+            ),
+            GatewayUsage("breeze-infra-dev-bob", OTHER, "2026-11-24T10:00:00Z", 1, 7, 1, cost=0.25),
+            GatewayUsage("breeze-infra-staging", MODEL, "2026-11-24T10:00:00Z", 99),
+            GatewayUsage("breeze-infra-dev-alice", MODEL, "2026-10-01T10:00:00Z", 1000),
+        ],
+        [InferenceUsage(MODEL, "2026-11-24T10:00:00Z", 109, 1234.5, 80, 16)],
+    )
+    return emu
 
 
 @pytest.fixture

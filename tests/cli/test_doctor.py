@@ -7,7 +7,6 @@ emulator, the one JSON document and its exit code, the same as without ``--json`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,15 @@ EXPIRY = timestamp(plan_rotation(parse_time(NOW), 30).current.expires_on)
 
 
 @pytest.fixture
-def online(stacks_dir: Path) -> Iterator[OnlineCli]:
-    tokens = [TokenInfo(BOOTSTRAP), TokenInfo(KEY, expires_on=EXPIRY)]
-    with CloudflareEmulator(tokens=tokens) as emulator:
-        cli = OnlineCli(emulator, stacks_dir)
-        cli.stack("dev")
-        yield cli
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOTSTRAP), TokenInfo(KEY, expires_on=EXPIRY)]
+
+
+@pytest.fixture
+def online(emu: CloudflareEmulator, stacks_dir: Path) -> OnlineCli:
+    cli = OnlineCli(emu, stacks_dir)
+    cli.stack("dev")
+    return cli
 
 
 def test_doctor_json_is_one_document_with_each_checks_status_and_timing(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -168,9 +167,13 @@ def test_validate_json_misuse_is_a_document_too(cli: CliRun) -> None:
 
 
 @pytest.fixture
-def online(stacks_dir: Path) -> Iterator[OnlineCli]:
-    with CloudflareEmulator(tokens=[TokenInfo(BOOTSTRAP)]) as emulator:
-        yield OnlineCli(emulator, stacks_dir)
+def emulator_tokens() -> list[TokenInfo]:
+    return [TokenInfo(BOOTSTRAP)]
+
+
+@pytest.fixture
+def online(emu: CloudflareEmulator, stacks_dir: Path) -> OnlineCli:
+    return OnlineCli(emu, stacks_dir)
 
 
 def test_validate_online_json_gives_the_catalogs_findings_by_file_and_key(
