@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from breeze_infra.backends import Entry, PulumiStackEntry
-from breeze_infra.config import ModelSpec, StackConfig, TokenSettings
+from breeze_infra.config import ModelSpec, StackConfig, TokenSettings, consumer_cidrs
 from breeze_infra.manifest import Manifest, build_manifest
 from breeze_infra.messages import short
 
@@ -76,14 +76,8 @@ def audiences(config: StackConfig) -> list[Audience]:
     for consumer in config.consumers:
         if consumer.revoked:
             continue
-        overrides = {
-            field: value
-            for field, value in (
-                ("allowed_cidrs", consumer.allowed_cidrs),
-                ("denied_cidrs", consumer.denied_cidrs),
-            )
-            if value is not None
-        }
+        allowed, denied = consumer_cidrs(config, consumer)
+        overrides = {"allowed_cidrs": allowed, "denied_cidrs": denied}
         models = (
             tuple(by_id[model_id] for model_id in consumer.models)
             if consumer.models

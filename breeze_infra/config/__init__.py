@@ -42,6 +42,7 @@ from breeze_infra.config._rules import (
     TOKEN_NAME_LIMIT,
     TOKEN_QUOTA,
     config_warnings,
+    consumer_cidrs,
     token_demand,
     token_name_length,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "TokenSettings",
     "UncheckedConfig",
     "config_warnings",
+    "consumer_cidrs",
     "decode_pulumi_values",
     "display_name_from_id",
     "key_path",

@@ -169,7 +169,9 @@ STACK_RULES: tuple[Rule, ...] = (
 )
 
 
-def consumer_cidrs(config: StackConfig, consumer: Consumer) -> tuple[tuple[str, ...], ...]:
+def consumer_cidrs(
+    config: StackConfig, consumer: Consumer
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The networks a consumer's token is scoped to: its own lists, else the stack's."""
     token = config.token
     allowed = token.allowed_cidrs if consumer.allowed_cidrs is None else consumer.allowed_cidrs
