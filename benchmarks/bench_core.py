@@ -49,7 +49,7 @@ def manifest_loads_provider_sdk() -> bool:
 
 
 def lookups(models: int, permissions: list[str]) -> int:
-    from breeze_infra.simulate import synthesize
+    from breeze_infra.sandbox.mocks import synthesize
 
     values = {
         "accountId": "0123456789abcdef0123456789abcdef",

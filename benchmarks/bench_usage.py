@@ -28,7 +28,7 @@ from breeze_infra.config import parse_config  # noqa: E402
 from breeze_infra.gateway import gateway_ids  # noqa: E402
 from breeze_infra.rotation import timestamp  # noqa: E402
 from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, TokenInfo  # noqa: E402
-from breeze_infra.sandbox.gateway_routes import GatewayUsage, InferenceUsage, hour_of  # noqa: E402
+from breeze_infra.sandbox.emulator._gateway import GatewayUsage, InferenceUsage, hour_of  # noqa: E402
 from breeze_infra.usage import collect, reporting_client  # noqa: E402
 
 MODELS = ("@cf/meta/llama-3.1-8b-instruct", "@cf/openai/gpt-oss-20b")

@@ -4,12 +4,14 @@ The public surface is ``__all__``: the components a Pulumi program of its own bu
 (``docs/component.md``). They load lazily, so ``import breeze_infra`` stays cheap: the offline
 commands must never pay for Pulumi or a provider SDK.
 
-The package is laid out by job: ``config`` (what a stack asks for), ``consumers`` (who gets a
-token), ``rotation`` (which token each slot holds, and until when), ``policy`` (what a token may
-do), ``manifest`` (what GPT Breeze reads), ``backends`` (where the key is written), ``token`` and
-``program`` (the Pulumi resources), ``simulate`` (a fake Cloudflare for offline runs), ``client``,
-``catalog``, ``online`` and ``doctor`` (talking to Cloudflare) and ``cli``. Provider SDKs are
-imported only by ``token``, ``program``, ``simulate`` and each backend's ``write``: they are slow
+The package is laid out by layer, imports pointing only down (``docs/layout.md`` is the map):
+pure ground (``errors``, ``exits``, ``fields``, ``rotation``, ``permissions``: what a token may
+do, ``yamlfile``, ``stacks``...), ``config`` (what a stack asks for), the domain (``consumers``:
+who gets a token, ``manifest``: what GPT Breeze reads, ``gateway``, ``backends``: where the key
+is written), ``resources`` (the Pulumi components), ``program``, the talkers to Cloudflare
+(``cloudflare``, ``catalog``, ``online``, ``doctor``, ``usage``), ``sandbox`` (every stand-in for
+Cloudflare: the mocks, the fake providers, the emulator) and ``cli``. Provider SDKs are imported
+only by ``resources``, ``program``, ``sandbox.mocks`` and each backend's ``write``: they are slow
 to load, and the offline commands never need them. The guard-rails are not here: the policy pack
 in ``policy/`` owns its rules and is installed on its own.
 """
@@ -20,18 +22,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from breeze_infra.backends.delivery import SecretsDelivery, SecretsDeliveryArgs
     from breeze_infra.endpoints import workers_ai_base_url
-    from breeze_infra.token import ArgsError, WorkersAiToken, WorkersAiTokenArgs
+    from breeze_infra.resources.delivery import SecretsDelivery, SecretsDeliveryArgs
+    from breeze_infra.resources.token import ArgsError, WorkersAiToken, WorkersAiTokenArgs
 
 __version__ = "0.2.0"
 
 _EXPORTS = {
-    "ArgsError": "breeze_infra.token",
-    "SecretsDelivery": "breeze_infra.backends.delivery",
-    "SecretsDeliveryArgs": "breeze_infra.backends.delivery",
-    "WorkersAiToken": "breeze_infra.token",
-    "WorkersAiTokenArgs": "breeze_infra.token",
+    "ArgsError": "breeze_infra.resources.token",
+    "SecretsDelivery": "breeze_infra.resources.delivery",
+    "SecretsDeliveryArgs": "breeze_infra.resources.delivery",
+    "WorkersAiToken": "breeze_infra.resources.token",
+    "WorkersAiTokenArgs": "breeze_infra.resources.token",
     "workers_ai_base_url": "breeze_infra.endpoints",
 }
 __all__ = [

@@ -20,7 +20,7 @@ from breeze_infra.config import NAMESPACE, ModelSpec, StackConfig
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import MalformedResponseError, as_int
 from breeze_infra.messages import safe_line
-from breeze_infra.policy import PERMISSION_GROUPS
+from breeze_infra.permissions import PERMISSION_GROUPS
 
 if TYPE_CHECKING:
     from breeze_infra.cloudflare import CloudflareClient

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
+from breeze_infra.permissions import LEGACY_TOKEN, PREFIXED_TOKEN
 
 HIDDEN = "[value hidden: it looks like a Cloudflare token]"
 """Stands for a value that looks like a token, wherever it came from."""

@@ -12,14 +12,14 @@ from typing import Any
 import pulumi
 
 from breeze_infra.backends.base import API_KEY, BASE_URL
-from breeze_infra.backends.delivery import deliver
 from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_settings
 from breeze_infra.consumers import Audience, audience_manifest, audiences
-from breeze_infra.gateway_resource import provision_gateways
 from breeze_infra.project import ProjectError, find_install
+from breeze_infra.resources.delivery import deliver
+from breeze_infra.resources.gateway import provision_gateways
+from breeze_infra.resources.token import WorkersAiToken, WorkersAiTokenArgs
 from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
 from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
-from breeze_infra.token import WorkersAiToken, WorkersAiTokenArgs
 
 
 def config_source(stack: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from breeze_infra.policy import LEGACY_TOKEN, PREFIXED_TOKEN
+from breeze_infra.permissions import LEGACY_TOKEN, PREFIXED_TOKEN
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOW_VARIABLE = "BREEZE_NOW"

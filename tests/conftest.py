@@ -2,7 +2,7 @@
 
 It also puts ``policy/`` on ``sys.path``, so ``breeze_guardrails`` (the pack's rules) imports here.
 
-Every program run goes through ``breeze_infra.simulate.synthesize``: one fake Cloudflare, a fresh
+Every program run goes through ``breeze_infra.sandbox.mocks.synthesize``: one fake Cloudflare, a fresh
 event loop and fresh Pulumi runtime settings per run, so tests never share mock state.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, TokenInfo
-from breeze_infra.simulate import SynthResult, synthesize
+from breeze_infra.sandbox.mocks import SynthResult, synthesize
 from breeze_infra.stacks import read_namespace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 
 from breeze_infra.config import ConfigError, config_warnings, parse_config
 from breeze_infra.consumers import audiences, find
-from breeze_infra.simulate import SynthResult, redact
+from breeze_infra.sandbox.mocks import SynthResult, redact
 from tests.conftest import minimal_values
 
 Synth = Callable[..., SynthResult]

@@ -28,9 +28,9 @@ import yaml
 
 import breeze_infra
 from breeze_infra.backends import NAMES, backend_classes
-from breeze_infra.policy import ACCOUNT_TOKEN
+from breeze_infra.permissions import ACCOUNT_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
-from breeze_infra.simulate import (
+from breeze_infra.sandbox.mocks import (
     FakeCloudflare,
     Registration,
     SynthResult,
@@ -40,8 +40,8 @@ from breeze_infra.simulate import (
     unwrap_secrets,
 )
 from breeze_infra.stacks import read_namespace
+from tests.backends.test_backends import CASES
 from tests.conftest import ACCOUNT_ID, NOW, ROOT, CliRun
-from tests.test_backends import CASES
 
 EXAMPLES = ROOT / "examples" / "stacks"
 SDK_FREE = ("pulumi-stack", "consumers")

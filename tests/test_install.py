@@ -20,8 +20,8 @@ import yaml
 
 from breeze_infra.backends import backend_classes
 from breeze_infra.project import canonical
+from tests.backends.test_backends import CASES
 from tests.conftest import ROOT, minimal_values
-from tests.test_backends import CASES
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 

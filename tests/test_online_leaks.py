@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from breeze_infra.sandbox.emulator import CloudflareEmulator, Fault, TokenInfo
+from tests.doctor.test_doctor import outputs
 from tests.online_cli import OnlineCli, Run
-from tests.test_doctor import outputs
 
 BOOT = "cfat_CANARYbootstrap7d1f0c2a9b8e4d6f1a3c5e7b9d0f2a4"
 KEY = "cfat_CANARYdeployed3c5e7b9d0f2a4c7d1f0c2a9b8e4d6f1"

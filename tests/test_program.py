@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from breeze_infra.rotation import plan_rotation, timestamp
-from breeze_infra.simulate import (
+from breeze_infra.sandbox.mocks import (
     FakeCloudflare,
     SynthResult,
     redact,

@@ -68,7 +68,7 @@ def test_entry_file_runs_as_a_script_without_shadowing_the_standard_library() ->
         import json, runpy, sys, asyncio
         import pulumi
         from pulumi.runtime.stack import run_pulumi_func
-        from breeze_infra.simulate import FakeCloudflare, RecordingMonitor, pulumi_config_values
+        from breeze_infra.sandbox.mocks import FakeCloudflare, RecordingMonitor, pulumi_config_values
         from breeze_infra.stacks import read_namespace
         fake = FakeCloudflare()
         monitor = RecordingMonitor(fake)

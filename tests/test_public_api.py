@@ -12,7 +12,7 @@ import pytest
 
 import breeze_infra
 from breeze_infra import ArgsError, SecretsDelivery, SecretsDeliveryArgs
-from breeze_infra.simulate import FakeCloudflare, redact, unwrap_secrets
+from breeze_infra.sandbox.mocks import FakeCloudflare, redact, unwrap_secrets
 from tests.conftest import ROOT
 from tests.test_examples import run_under_mocks
 

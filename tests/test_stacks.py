@@ -16,7 +16,7 @@ import pulumi
 import pytest
 
 from breeze_infra.config import ConfigError, StackConfig, UncheckedConfig
-from breeze_infra.simulate import synthesize
+from breeze_infra.sandbox.mocks import synthesize
 from breeze_infra.stacks import load_resolved, load_stack, read_stack_file
 from tests.conftest import ACCOUNT_ID, NOW
 

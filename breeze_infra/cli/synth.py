@@ -26,7 +26,7 @@ from breeze_infra.cli.common import (
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
-    from breeze_infra.simulate import SynthResult
+    from breeze_infra.sandbox.mocks import SynthResult
 
 
 HELP = Help(
@@ -59,7 +59,7 @@ def synth(
             find(config, consumer)
         except LookupError as exc:
             raise bad_input(f"{stack}: {exc}") from None
-    from breeze_infra.simulate import synthesize
+    from breeze_infra.sandbox.mocks import synthesize
 
     try:
         result = synthesize(stack, read_namespace(path), moment, project=config.project)
@@ -80,7 +80,7 @@ def synth(
 def document(result: SynthResult) -> dict[str, Any]:
     """``synth --json``: the simulated run as data, secrets redacted."""
     from breeze_infra.rotation import timestamp
-    from breeze_infra.simulate import redact
+    from breeze_infra.sandbox.mocks import redact
 
     return {
         "simulated": True,

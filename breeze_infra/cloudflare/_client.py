@@ -52,7 +52,7 @@ from breeze_infra.cloudflare._settings import (
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import CloudflareError
 from breeze_infra.messages import REDACTED_REPR
-from breeze_infra.policy import PERMISSION_GROUPS
+from breeze_infra.permissions import PERMISSION_GROUPS
 
 if TYPE_CHECKING:
     from breeze_infra.limiter import RequestLimiter

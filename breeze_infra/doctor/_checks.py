@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 from breeze_infra.catalog import CATALOG_PERMISSION
 from breeze_infra.cloudflare import CloudflareClient, inference_base_url
 from breeze_infra.config import NAMESPACE
+from breeze_infra.doctor._gateway import check_gateway, gateway_inference
 from breeze_infra.doctor._judging import judge_token
 from breeze_infra.doctor._report import Check
 from breeze_infra.doctor._targets import Owner, Target
@@ -27,7 +28,6 @@ from breeze_infra.errors import (
     AuthenticationError,
     CloudflareError,
 )
-from breeze_infra.gateway_check import check_gateway, gateway_inference
 
 MAX_CONCURRENT: Final = 8
 """Requests in flight at once: a 10-model stack finishes in two round trips, far below Workers

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from breeze_infra.config import StackConfig
+from breeze_infra.doctor._gateway import GatewayTarget, gateway_target
 from breeze_infra.endpoints import workers_ai_base_url
 from breeze_infra.exits import CommandError, ExitCode
 from breeze_infra.gateway import stack_base_url
-from breeze_infra.gateway_check import GatewayTarget, gateway_target
 from breeze_infra.messages import short
 from breeze_infra.stack_outputs import EXPORT_HINT, is_key, manifest_at, outputs_object
 

@@ -15,7 +15,7 @@ from google.protobuf import json_format, struct_pb2
 SIG = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""Pulumi's wire markers, defined once for the fake plugins and the mocks (``simulate``); the
+"""Pulumi's wire markers, defined once for the fake plugins and the mocks (``sandbox.mocks``); the
 policy pack, a distributable of its own, keeps a copy in ``breeze_guardrails.rules``."""
 
 Change = Literal["add", "delete", "update"]

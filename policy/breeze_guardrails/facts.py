@@ -3,9 +3,9 @@
 The pack is a distributable of its own. It is published to Pulumi Cloud and enforced on stacks
 that never install breeze-infra, so it cannot import the program, and the program does not import
 the pack. Each fact below therefore has one definition per distributable: here for the pack, and
-in ``breeze_infra`` for the program (``policy`` for the token types, the account scope and the
+in ``breeze_infra`` for the program (``permissions`` for the token types, the account scope and the
 token-like patterns, ``rotation`` for the clock, the simulated Cloudflare's listing for the Workers
-AI permission-group ids). ``tests/test_guardrail_facts.py`` pins every copy equal to the program's
+AI permission-group ids). ``tests/policy/test_facts.py`` pins every copy equal to the program's
 definition, so they cannot drift apart unnoticed: that test is what "one home per fact" means
 across two distributables. Change a fact in both places, in one commit.
 """

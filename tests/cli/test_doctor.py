@@ -1,6 +1,6 @@
 """``breeze-infra doctor`` as CI reads it: ``--json`` and ``PULUMI_STACK``.
 
-The checks themselves are specified in tests/test_doctor.py; here, against the same local
+The checks themselves are specified in tests/doctor/test_doctor.py; here, against the same local
 emulator, the one JSON document and its exit code, the same as without ``--json``.
 """
 

@@ -56,7 +56,7 @@ def test_synth_can_show_one_consumer(cli: CliRun, stacks_dir: Path) -> None:
 
 def test_a_failing_program_is_one_line_exit_1() -> None:
     probe = (
-        "import sys, breeze_infra.simulate as s\n"
+        "import sys, breeze_infra.sandbox.mocks as s\n"
         "def refuse(inputs): raise s.CloudflareRejected('token name must be 1-120 characters')\n"
         "s.check_token_inputs = refuse\n"
         "from breeze_infra.cli import main\n"

@@ -69,7 +69,7 @@ class CloudflareEmulator:
         self._path_counts: Counter[str] = Counter()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        from breeze_infra.sandbox.gateway_routes import GatewayRoutes
+        from breeze_infra.sandbox.emulator._gateway import GatewayRoutes
 
         self.gateways = GatewayRoutes(self)
         """AI Gateway: its own family, with its own host path and the GraphQL analytics."""

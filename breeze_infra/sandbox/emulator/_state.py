@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from breeze_infra.policy import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
-from breeze_infra.policy import PERMISSION_GROUPS as WORKERS_AI
+from breeze_infra.permissions import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
+from breeze_infra.permissions import PERMISSION_GROUPS as WORKERS_AI
 from breeze_infra.sandbox.emulator._catalog import Model
 from breeze_infra.sandbox.emulator._wire import Answer, RecordedRequest, error, stable_hex
 

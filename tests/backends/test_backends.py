@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from breeze_infra.backends import backend_classes, base
-from breeze_infra.backends.delivery import TYPE_DELIVERY
 from breeze_infra.config import ConfigError, parse_config
-from breeze_infra.simulate import Registration, SynthResult, redact, synthesize, unwrap_secrets
+from breeze_infra.resources.delivery import TYPE_DELIVERY
+from breeze_infra.sandbox.mocks import Registration, SynthResult, redact, synthesize, unwrap_secrets
 from breeze_infra.stack_outputs import SECRET_MARKER
 from tests.conftest import ACCOUNT_ID, NOW, ROOT, CliRun, minimal_values, write_stack
 
@@ -417,7 +417,7 @@ def test_synth_shows_every_backend_and_never_the_key(cli: CliRun, stacks_dir: Pa
 PROBE = """
 import json, sys
 from datetime import datetime, timezone
-from breeze_infra.simulate import synthesize
+from breeze_infra.sandbox.mocks import synthesize
 synthesize("prod", json.loads(sys.argv[1]), datetime(2026, 11, 25, tzinfo=timezone.utc))
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2].split(","))))
 """

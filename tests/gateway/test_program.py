@@ -10,15 +10,15 @@ import pulumi
 import pytest
 
 from breeze_infra.gateway import AI_GATEWAY_TYPE as AI_GATEWAY
-from breeze_infra.gateway_resource import TYPE_GATEWAY
-from breeze_infra.simulate import (
+from breeze_infra.resources.gateway import TYPE_GATEWAY
+from breeze_infra.resources.token import TYPE_TOKEN
+from breeze_infra.sandbox.mocks import (
     FakeCloudflare,
     SynthResult,
     redact,
     synthesize,
     unwrap_secrets,
 )
-from breeze_infra.token import TYPE_TOKEN
 from tests.conftest import ACCOUNT_ID, NOW, minimal_values
 
 Synth = Callable[..., SynthResult]

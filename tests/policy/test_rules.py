@@ -45,7 +45,7 @@ from breeze_guardrails.rules import (
     prod_ip_allow_list,
     token_expiry,
 )
-from breeze_infra.simulate import SynthResult, synthesize
+from breeze_infra.sandbox.mocks import SynthResult, synthesize
 from tests.conftest import ACCOUNT_ID, EXAMPLE_STACKS, NOW, POLICY, example_values
 
 WORKERS_SCRIPTS_WRITE = "e086da7e2179491d91ee5f35b3ca210a"
@@ -455,7 +455,7 @@ def test_the_engine_path_passes_the_real_program(runs: dict[str, SynthResult], s
         assert engine.analyze(stack, registration.type, registration.inputs) == []
     token_state = {**tokens(result)[0].inputs, "value": secret(next(iter(result.issued.values())))}
     everything = {ACCOUNT_TOKEN: token_state, "pulumi:pulumi:Stack": engine_outputs(result)}
-    # The example prod stack has no gateway: that advisory is specified in test_gateway_guardrail.
+    # The example prod stack has no gateway: that advisory is specified in tests/gateway/test_guardrail.py.
     diagnostics = engine.analyze_stack(stack, everything)
     assert [d for d in diagnostics if d.policyName != rules.PROD_GATEWAY] == []
 

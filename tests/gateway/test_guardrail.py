@@ -10,9 +10,9 @@ from pulumi.runtime import proto
 
 from breeze_guardrails.facts import ACCOUNT_TOKEN, AI_GATEWAY
 from breeze_guardrails.rules import PROD_GATEWAY, prod_gateway
-from breeze_infra.simulate import synthesize
+from breeze_infra.sandbox.mocks import synthesize
 from tests.conftest import NOW, example_values
-from tests.test_guardrails import Engine
+from tests.policy.test_rules import Engine
 
 GATEWAY = {"aiGatewayId": "breeze-infra-prod", "rateLimitingLimit": 240, "rateLimitingInterval": 60}
 TOKEN: dict[str, Any] = {"name": "breeze-infra prod slot-a w1 g0"}

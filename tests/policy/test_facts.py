@@ -18,17 +18,17 @@ from pathlib import Path
 import pytest
 
 from breeze_guardrails import facts, rules
-from breeze_infra import gateway, policy, rotation
-from breeze_infra.refusals import PERMISSION_GROUPS
+from breeze_infra import gateway, permissions, rotation
 from breeze_infra.sandbox import values
+from breeze_infra.sandbox.refusals import PERMISSION_GROUPS
 from tests.conftest import POLICY, ROOT
 
 
 def test_the_token_types_and_the_account_scope_are_the_programs() -> None:
-    assert facts.ACCOUNT_TOKEN == policy.ACCOUNT_TOKEN
-    assert facts.USER_TOKEN == policy.USER_TOKEN
-    assert {policy.ACCOUNT_TOKEN, policy.USER_TOKEN} == facts.TOKEN_TYPES
-    assert facts.ACCOUNT_SCOPE == policy.ACCOUNT_SCOPE
+    assert facts.ACCOUNT_TOKEN == permissions.ACCOUNT_TOKEN
+    assert facts.USER_TOKEN == permissions.USER_TOKEN
+    assert {permissions.ACCOUNT_TOKEN, permissions.USER_TOKEN} == facts.TOKEN_TYPES
+    assert facts.ACCOUNT_SCOPE == permissions.ACCOUNT_SCOPE
 
 
 def test_the_gateway_type_is_the_programs() -> None:
@@ -36,18 +36,19 @@ def test_the_gateway_type_is_the_programs() -> None:
 
 
 def test_the_workers_ai_groups_are_the_ones_the_program_asks_for() -> None:
-    """The program names the groups (policy.PERMISSION_GROUPS) and looks their ids up; the fake
+    """The program names the groups (permissions.PERMISSION_GROUPS) and looks their ids up; the fake
     Cloudflare the program is tested against lists those names with Cloudflare's ids."""
-    assert set(facts.WORKERS_AI_GROUPS) == set(policy.PERMISSION_GROUPS.values())
+    assert set(facts.WORKERS_AI_GROUPS) == set(permissions.PERMISSION_GROUPS.values())
     listed = {group["name"]: group["id"] for group in PERMISSION_GROUPS}
     assert dict(facts.WORKERS_AI_GROUPS) == {name: listed[name] for name in facts.WORKERS_AI_GROUPS}
-    assert listed[policy.PERMISSION_GROUPS["read"]] == facts.WORKERS_AI_READ
-    assert listed[policy.PERMISSION_GROUPS["write"]] == facts.WORKERS_AI_WRITE
+    assert listed[permissions.PERMISSION_GROUPS["read"]] == facts.WORKERS_AI_READ
+    assert listed[permissions.PERMISSION_GROUPS["write"]] == facts.WORKERS_AI_WRITE
 
 
 def test_the_workers_ai_group_ids_are_the_programs() -> None:
     assert dict(facts.WORKERS_AI_GROUPS) == {
-        policy.PERMISSION_GROUPS[p]: policy.PERMISSION_GROUP_IDS[p] for p in ("read", "write")
+        permissions.PERMISSION_GROUPS[p]: permissions.PERMISSION_GROUP_IDS[p]
+        for p in ("read", "write")
     }
 
 
@@ -57,7 +58,7 @@ def test_the_secret_wrapper_is_the_one_the_program_writes() -> None:
 
 @pytest.mark.parametrize("name", ["PREFIXED_TOKEN", "LEGACY_TOKEN"])
 def test_what_looks_like_a_token_is_the_programs_pattern(name: str) -> None:
-    ours, theirs = getattr(facts, name), getattr(policy, name)
+    ours, theirs = getattr(facts, name), getattr(permissions, name)
     assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
 
 
@@ -138,7 +139,7 @@ class Refuse(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, Refuse())
-from breeze_infra.simulate import synthesize
+from breeze_infra.sandbox.mocks import synthesize
 from breeze_infra.stacks import read_namespace
 values = read_namespace(Path("stacks/Pulumi.prod.yaml"))
 result = synthesize("prod", values, datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc))

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from breeze_infra.backends import SecretsEntries
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
-from breeze_infra.token import ArgsError, problems
+from breeze_infra.resources.token import ArgsError, problems
 
 TYPE_DELIVERY = "breeze:index:SecretsDelivery"
 

@@ -2,7 +2,7 @@
 
 Pure data, shaped as Cloudflare's API takes it, defined once for the program. The policy pack is
 installed without breeze-infra, so it keeps its own copy of the token types, the account scope,
-the Workers AI permission groups and the token-like patterns (``policy/breeze_guardrails/facts.py``); ``tests/test_guardrail_facts.py``
+the Workers AI permission groups and the token-like patterns (``policy/breeze_guardrails/facts.py``); ``tests/policy/test_facts.py``
 pins that copy equal to this one.
 """
 

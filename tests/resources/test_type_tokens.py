@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from breeze_infra.backends.delivery import TYPE_DELIVERY, SecretsDelivery
-from breeze_infra.gateway_resource import TYPE_GATEWAY, WorkersAiGateway
-from breeze_infra.simulate import SynthResult
-from breeze_infra.token import TYPE_TOKEN, WorkersAiToken
+from breeze_infra.resources.delivery import TYPE_DELIVERY, SecretsDelivery
+from breeze_infra.resources.gateway import TYPE_GATEWAY, WorkersAiGateway
+from breeze_infra.resources.token import TYPE_TOKEN, WorkersAiToken
+from breeze_infra.sandbox.mocks import SynthResult
 from tests.conftest import ROOT, minimal_values
 
 PINNED = {

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from breeze_infra.policy import (
+from breeze_infra.permissions import (
     PermissionGroupError,
     account_resources,
     group_names,
@@ -15,7 +15,7 @@ from breeze_infra.policy import (
     request_ip_condition,
     select_group_id,
 )
-from breeze_infra.refusals import PERMISSION_GROUPS
+from breeze_infra.sandbox.refusals import PERMISSION_GROUPS
 from tests.conftest import ACCOUNT_ID
 
 

@@ -24,8 +24,8 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from breeze_infra.config import NAMESPACE
 from breeze_infra.gateway import AI_GATEWAY_TYPE as AI_GATEWAY
-from breeze_infra.policy import ACCOUNT_TOKEN, USER_TOKEN
-from breeze_infra.refusals import (
+from breeze_infra.permissions import ACCOUNT_TOKEN, USER_TOKEN
+from breeze_infra.sandbox.refusals import (
     PERMISSION_GROUPS,
     CloudflareRejected,
     check_gateway_inputs,
@@ -243,7 +243,7 @@ class SynthResult:
     @property
     def secret_writes(self) -> list[Registration]:
         """The backend resources that hold a base URL or a key: children of a delivery."""
-        from breeze_infra.backends.delivery import TYPE_DELIVERY
+        from breeze_infra.resources.delivery import TYPE_DELIVERY
 
         deliveries = {r.urn for r in self.of_type(TYPE_DELIVERY)}
         return [r for r in self.registrations if r.parent in deliveries]
@@ -365,7 +365,7 @@ class _EngineLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.warnings: list[str] = []
-        self.logger = logging.getLogger(f"breeze_infra.simulate.engine.{id(self)}")
+        self.logger = logging.getLogger(f"breeze_infra.sandbox.mocks.engine.{id(self)}")
         self.logger.propagate = False
         self.logger.addHandler(self)
 

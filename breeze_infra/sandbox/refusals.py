@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from breeze_infra.gateway import GATEWAY_ID, GATEWAY_LIMITS
-from breeze_infra.policy import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
-from breeze_infra.policy import PERMISSION_GROUPS as WORKERS_AI_GROUPS
+from breeze_infra.permissions import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
+from breeze_infra.permissions import PERMISSION_GROUPS as WORKERS_AI_GROUPS
 
 _ACCOUNT = ACCOUNT_SCOPE
 _RESOURCE_KEY = re.compile(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, TokenInfo
-from breeze_infra.sandbox.gateway_routes import GatewayUsage, InferenceUsage
+from breeze_infra.sandbox.emulator._gateway import GatewayUsage, InferenceUsage
 from breeze_infra.usage import (
     GATEWAY_DATASET,
     GATEWAY_QUERY,

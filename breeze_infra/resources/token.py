@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulumi
 from pydantic import ConfigDict, ValidationError
 
-from breeze_infra import policy
+from breeze_infra import permissions as token_policy
 from breeze_infra.config import (
     TOKEN_NAME_LIMIT,
     AccountId,
@@ -66,7 +66,7 @@ class WorkersAiTokenArgs:
 
     account_id: str
     owner: Owner = "account"
-    permissions: Sequence[policy.Permission] = ("read",)
+    permissions: Sequence[token_policy.Permission] = ("read",)
     rotation_days: int = 30
     allowed_cidrs: Sequence[str] = ()
     denied_cidrs: Sequence[str] = ()
@@ -179,7 +179,7 @@ _LOOKUPS = _Lookups()
 
 
 def permission_group_ids(
-    account_id: str, owner: Owner, permissions: Sequence[policy.Permission]
+    account_id: str, owner: Owner, permissions: Sequence[token_policy.Permission]
 ) -> list[str]:
     """One look-up per permission group name and deployment, however many tokens it holds.
 
@@ -190,7 +190,7 @@ def permission_group_ids(
 
     known = _LOOKUPS.of(pulumi.runtime.settings.get_monitor())
     ids = []
-    for name in policy.group_names(permissions):
+    for name in token_policy.group_names(permissions):
         key = (owner, account_id if owner == "account" else "", name)
         if key not in known:
             results: Sequence[
@@ -199,14 +199,14 @@ def permission_group_ids(
             ]
             if owner == "account":
                 results = cloudflare.get_account_api_token_permission_groups_list(
-                    account_id=account_id, name=policy.name_filter(name)
+                    account_id=account_id, name=token_policy.name_filter(name)
                 ).results
             else:
                 results = cloudflare.get_api_token_permission_groups_list(
-                    name=policy.name_filter(name)
+                    name=token_policy.name_filter(name)
                 ).results
             listing = [{"id": r.id, "name": r.name, "scopes": list(r.scopes)} for r in results]
-            known[key] = policy.select_group_id(listing, name)
+            known[key] = token_policy.select_group_id(listing, name)
         ids.append(known[key])
     return sorted(ids)
 
@@ -229,7 +229,7 @@ class WorkersAiToken(pulumi.ComponentResource):
         checked, plan = check_args(name, args)
         try:
             group_ids = permission_group_ids(checked.account_id, checked.owner, checked.permissions)
-        except policy.PermissionGroupError as exc:
+        except token_policy.PermissionGroupError as exc:
             raise pulumi.RunError(str(exc)) from None
         super().__init__(TYPE_TOKEN, name, None, opts)
         slots = {
@@ -258,8 +258,8 @@ class WorkersAiToken(pulumi.ComponentResource):
         self, resource_name: str, checked: _CheckedArgs, group_ids: Sequence[str], slot: Slot
     ) -> cloudflare.AccountToken | cloudflare.ApiToken:
         sdk = _token_sdk(checked.owner)
-        document = policy.policy_document(checked.account_id, group_ids)
-        condition = policy.request_ip_condition(checked.allowed_cidrs, checked.denied_cidrs)
+        document = token_policy.policy_document(checked.account_id, group_ids)
+        condition = token_policy.request_ip_condition(checked.allowed_cidrs, checked.denied_cidrs)
         account = {"account_id": checked.account_id} if checked.owner == "account" else {}
         return sdk.token(
             resource_name,

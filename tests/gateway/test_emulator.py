@@ -10,7 +10,7 @@ import pytest
 from breeze_infra.gateway import AI_GATEWAY_TYPE as AI_GATEWAY
 from breeze_infra.sandbox import cloudflare
 from breeze_infra.sandbox.emulator import DEFAULT_ACCOUNT_ID, DEFAULT_TOKEN, CloudflareEmulator
-from breeze_infra.sandbox.gateway_routes import GatewayUsage
+from breeze_infra.sandbox.emulator._gateway import GatewayUsage
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 MODEL = "@cf/meta/llama-3.1-8b-instruct"

@@ -11,10 +11,10 @@ import pulumi
 import pytest
 
 from breeze_infra import ArgsError, WorkersAiToken, WorkersAiTokenArgs
-from breeze_infra.policy import ACCOUNT_TOKEN, PERMISSION_GROUP_IDS, USER_TOKEN
-from breeze_infra.refusals import CloudflareRejected, check_token_inputs
+from breeze_infra.permissions import ACCOUNT_TOKEN, PERMISSION_GROUP_IDS, USER_TOKEN
+from breeze_infra.resources.token import TYPE_TOKEN
 from breeze_infra.rotation import plan_rotation, timestamp
-from breeze_infra.simulate import (
+from breeze_infra.sandbox.mocks import (
     ACCOUNT_GROUPS,
     USER_GROUPS,
     FakeCloudflare,
@@ -22,7 +22,7 @@ from breeze_infra.simulate import (
     SynthResult,
     unwrap_secrets,
 )
-from breeze_infra.token import TYPE_TOKEN
+from breeze_infra.sandbox.refusals import CloudflareRejected, check_token_inputs
 from tests.conftest import ACCOUNT_ID, NOW, example_values, minimal_values
 from tests.test_examples import run_under_mocks
 
@@ -377,7 +377,7 @@ def test_a_token_pasted_into_an_arg_is_refused_without_being_quoted() -> None:
 def test_a_missing_permission_group_stops_the_program_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("breeze_infra.simulate.PERMISSION_GROUPS", ())
+    monkeypatch.setattr("breeze_infra.sandbox.mocks.PERMISSION_GROUPS", ())
     fake = FakeCloudflare()
     with pytest.raises(pulumi.RunError, match=r"^Cloudflare lists no account-scoped permission"):
         run_under_mocks(token_program(), fake=fake)
