@@ -1,4 +1,4 @@
-"""Secrets backends: ``synth`` with all nine backends against ``pulumi-stack`` alone, and which
+"""Secrets backends: ``synth`` with every registered backend (all nine) against ``pulumi-stack`` alone, and which
 provider SDKs a stack loads.
 
 Target (issue 3): all nine within 2x the time of pulumi-stack alone; a backend's SDK is imported
@@ -12,13 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -26,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import CLOCK, every_backend_entry, machine_line, wall_time  # noqa: E402
 from breeze_infra.backends import backend_classes  # noqa: E402
 
 PYTHON = sys.executable
@@ -33,22 +31,7 @@ BASE = {
     "accountId": "0123456789abcdef0123456789abcdef",
     "models": [{"id": "@cf/meta/llama-3.1-8b-instruct"}],
 }
-ALL_NINE = [
-    {"backend": "pulumi-stack"},
-    {"backend": "vault", "mount": "secret", "path": "breeze/bench"},
-    {"backend": "aws-secrets-manager", "name": "breeze/bench", "region": "eu-west-1"},
-    {"backend": "gcp-secret-manager", "secretId": "breeze-bench", "project": "acme-bench"},
-    {
-        "backend": "azure-key-vault",
-        "vaultName": "acme-bench",
-        "resourceGroup": "rg-bench",
-        "secretName": "workers-ai-bench",
-    },
-    {"backend": "github-actions", "repository": "acme/chat", "environment": "bench"},
-    {"backend": "esc", "organization": "acme", "environment": "bench"},
-    {"backend": "onepassword", "vault": "abcdefghijklmnopqrstuvwxyz"},
-    {"backend": "kubernetes", "name": "workers-ai", "namespace": "bench"},
-]
+ALL_NINE = every_backend_entry()
 STACKS = {"alone": [{"backend": "pulumi-stack"}], "nine": ALL_NINE}
 PROBE = """
 import sys
@@ -69,12 +52,6 @@ def synth(folder: Path, stack: str) -> list[str]:
     return [PYTHON, "-m", "breeze_infra", "--stacks-dir", str(folder), "synth", "--stack", stack]
 
 
-def wall_time(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def loaded_sdks(folder: Path, *args: str) -> list[str]:
     done = subprocess.run(
         [PYTHON, "-W", "ignore", "-c", PROBE, "--stacks-dir", str(folder), *args],
@@ -90,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=9)
     rounds = max(parser.parse_args().rounds, 7)
-    os.environ["BREEZE_NOW"] = "2026-11-25T09:30:00Z"
+    os.environ["BREEZE_NOW"] = CLOCK
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         write_stacks(folder)
@@ -109,10 +86,7 @@ def main() -> None:
         }
     median = {stack: statistics.median(values) for stack, values in samples.items()}
     ratio = median["nine"] / median["alone"]
-    print(
-        f"date: {datetime.now(UTC):%Y-%m-%d}, machine: {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} alternating rounds"
-    )
+    print(machine_line(f"{rounds} alternating rounds"))
     print("| breeze-infra synth | median wall time | min | max |")
     print("|---|---|---|---|")
     for stack, label in (("alone", "pulumi-stack alone"), ("nine", "all nine backends")):

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import statistics
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PYTHON = sys.executable
+from benchmarks._common import CLOCK, PYTHON, interleaved_medians, machine_line  # noqa: E402
+
 CLI = [str(Path(PYTHON).parent / "breeze-infra")]
 COMMANDS = {
     "import pydantic, yaml": [PYTHON, "-c", "import pydantic, yaml"],
@@ -27,14 +25,6 @@ COMMANDS = {
     "import pulumi_cloudflare": [PYTHON, "-W", "ignore", "-c", "import pulumi_cloudflare"],
     "breeze-infra synth --stack prod": [*CLI, "synth", "--stack", "prod"],
 }
-
-
-def wall_time(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    return time.perf_counter() - start
 
 
 def manifest_loads_provider_sdk() -> bool:
@@ -63,19 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15)
     rounds = parser.parse_args().rounds
-    os.environ["BREEZE_NOW"] = "2026-11-25T09:30:00Z"
-    for command in COMMANDS.values():
-        wall_time(command)
-    samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for _ in range(rounds):
-        for name, command in COMMANDS.items():
-            samples[name].append(wall_time(command))
-    median = {name: statistics.median(values) for name, values in samples.items()}
-
-    print(
-        f"date: {datetime.now(UTC):%Y-%m-%d}, machine: {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {rounds} interleaved rounds"
-    )
+    os.environ["BREEZE_NOW"] = CLOCK
+    median, _samples = interleaved_medians(COMMANDS, rounds)
+    print(machine_line(f"{rounds} interleaved rounds"))
     print("| command | median wall time |")
     print("|---|---|")
     for name, value in median.items():

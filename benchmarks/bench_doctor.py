@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import cpu_model  # noqa: E402
 from breeze_infra.cloudflare import CloudflareClient  # noqa: E402
 from breeze_infra.doctor import MAX_CONCURRENT, api_key, run_doctor, target_from  # noqa: E402
 from breeze_infra.rotation import current_time  # noqa: E402
@@ -81,16 +82,6 @@ def catalog_requests(emu: CloudflareEmulator, stacks: Path, env: dict[str, str])
     emu.reset_log()
     cli(stacks, "validate", "--online", "--stack", "bench", env=env)
     return emu.count(f"/accounts/{emu.account_id}/ai/models/search")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

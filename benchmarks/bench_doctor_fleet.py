@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_doctor import cpu_model  # noqa: E402
+from benchmarks._common import cpu_model  # noqa: E402
 from breeze_infra.doctor import CONSUMERS_AT_ONCE, Consumer, Target, run_fleet  # noqa: E402
 from breeze_infra.limiter import (  # noqa: E402
     CLOUDFLARE_WINDOW,

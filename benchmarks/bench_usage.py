@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_doctor import cpu_model  # noqa: E402
+from benchmarks._common import cpu_model  # noqa: E402
 from breeze_infra.config import parse_config  # noqa: E402
 from breeze_infra.gateway import gateway_ids  # noqa: E402
 from breeze_infra.rotation import timestamp  # noqa: E402

@@ -1,4 +1,4 @@
-"""Where Cloudflare lives: the API root and the Workers AI base URL built from it.
+"""Where Cloudflare lives, and every environment variable breeze-infra reads: their one home.
 
 The manifest (offline, no httpx) and the HTTP client both need the OpenAI-compatible base URL, and
 they must agree on it to the character, so both build it here. This module imports nothing heavy.
@@ -11,10 +11,32 @@ from collections.abc import Mapping
 from typing import Final
 from urllib.parse import quote
 
-__all__ = ["BASE_URL_ENV", "DEFAULT_API_ROOT", "account_path", "api_root", "workers_ai_base_url"]
+__all__ = [
+    "BASE_URL_ENV",
+    "DEFAULT_API_ROOT",
+    "DEFAULT_GATEWAY_ROOT",
+    "GATEWAY_ROOT_ENV",
+    "KEY_ENV",
+    "NOW_ENV",
+    "STACK_ENV",
+    "TOKEN_ENV",
+    "account_path",
+    "api_root",
+    "workers_ai_base_url",
+]
 
 DEFAULT_API_ROOT: Final = "https://api.cloudflare.com/client/v4"
 BASE_URL_ENV: Final = "CLOUDFLARE_BASE_URL"
+TOKEN_ENV: Final = "CLOUDFLARE_API_TOKEN"
+"""The bootstrap token, as Cloudflare's own SDK and provider read it."""
+DEFAULT_GATEWAY_ROOT: Final = "https://gateway.ai.cloudflare.com/v1"
+"""AI Gateway's host, where a gateway's OpenAI-compatible URL lives."""
+GATEWAY_ROOT_ENV: Final = "CLOUDFLARE_AI_GATEWAY_BASE_URL"
+KEY_ENV: Final = "BREEZE_API_KEY"
+"""The deployed key doctor checks when no stack outputs hold it."""
+NOW_ENV: Final = "BREEZE_NOW"
+"""The clock, pinned (RFC 3339): the same config and clock give the same resources."""
+STACK_ENV: Final = "PULUMI_STACK"
 
 
 def api_root(environ: Mapping[str, str] | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["CommandError", "ExitCode"]
+__all__ = ["CommandError", "ExitCode", "UserError"]
 
 
 class ExitCode(IntEnum):
@@ -35,3 +35,12 @@ class CommandError(Exception):
 
     def lines(self) -> list[str]:
         return str(self).splitlines()
+
+
+class UserError(Exception):
+    """Something the user gave is wrong, and the message already says where: exit 2, no traceback.
+
+    The base of every reader's own error (``ConfigError``, ``ProjectError``...): the CLI's
+    ``main`` maps this one class to ``BAD_INPUT``, so a new kind of bad input is a subclass here,
+    never a name to remember there.
+    """

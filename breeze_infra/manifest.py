@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
@@ -19,7 +19,8 @@ from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 from breeze_infra.fields import refuse_tokens
 from breeze_infra.gateway import stack_base_url
 
-FORMAT = "gpt-breeze-manifest/v1"
+Format = Literal["gpt-breeze-manifest/v1"]
+FORMAT: Final[Format] = get_args(Format)[0]
 
 
 class _Document(BaseModel):
@@ -64,10 +65,10 @@ class Model(_Document):
 
 
 class Manifest(_Document):
-    model_config = ConfigDict(title="GPT Breeze manifest (gpt-breeze-manifest/v1)")
+    model_config = ConfigDict(title=f"GPT Breeze manifest ({FORMAT})")
 
-    format: Literal["gpt-breeze-manifest/v1"] = Field(
-        "gpt-breeze-manifest/v1", alias="schema", description="Format and version of this document."
+    format: Format = Field(
+        FORMAT, alias="schema", description="Format and version of this document."
     )
     environment: str = Field(description="The environment (Pulumi stack) it was made for.")
     consumer: str | None = Field(

@@ -27,6 +27,7 @@ from breeze_infra.catalog import (
 )
 from breeze_infra.cloudflare import ClientSettings, CloudflareClient
 from breeze_infra.config import NAMESPACE, StackConfig
+from breeze_infra.endpoints import TOKEN_ENV
 from breeze_infra.errors import (
     AccountNotFoundError,
     AuthenticationError,
@@ -51,7 +52,6 @@ __all__ = [
     "validate_online",
 ]
 
-TOKEN_ENV: Final = "CLOUDFLARE_API_TOKEN"
 _GRACE: Final = 0.5
 
 _log = logging.getLogger("breeze_infra.online")

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from breeze_infra import yamlfile
+from breeze_infra.exits import UserError
 
 DEFAULT_NAME = "breeze-infra"
 """The project's name when no Pulumi.yaml is found (tests, a library user's own program)."""
 
 
-class ProjectError(ValueError):
+class ProjectError(UserError, ValueError):
     """Pulumi.yaml or pyproject.toml cannot be read; ``source`` names the file."""
 
     def __init__(self, source: str, message: str) -> None:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from breeze_infra.endpoints import NOW_ENV
 from breeze_infra.permissions import LEGACY_TOKEN, PREFIXED_TOKEN
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-NOW_VARIABLE = "BREEZE_NOW"
 
 SlotName = Literal["a", "b"]
 
@@ -92,11 +92,11 @@ def parse_time(text: str) -> datetime:
             moment = None
     if moment is None:
         raise ClockError(
-            f"{NOW_VARIABLE}{_quoted(text)} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
+            f"{NOW_ENV}{_quoted(text)} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
         )
     if not YEARS[0] <= moment.year <= YEARS[1]:
         raise ClockError(
-            f"{NOW_VARIABLE}{_quoted(text)} is outside the years {YEARS[0]} to {YEARS[1]}, "
+            f"{NOW_ENV}{_quoted(text)} is outside the years {YEARS[0]} to {YEARS[1]}, "
             "which rotation windows can be computed for"
         )
     return moment.astimezone(UTC)
@@ -116,7 +116,7 @@ def _quoted(text: str) -> str:
 
 def current_time() -> datetime:
     """The clock every run uses: BREEZE_NOW when set (tests, replays, CI dry runs), else the system."""
-    text = os.environ.get(NOW_VARIABLE)
+    text = os.environ.get(NOW_ENV)
     return parse_time(text) if text else datetime.now(UTC)
 
 

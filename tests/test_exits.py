@@ -6,7 +6,12 @@ import re
 import subprocess
 import sys
 
-from breeze_infra.exits import CommandError, ExitCode
+import pytest
+
+from breeze_infra.cli.main import _known
+from breeze_infra.config import ConfigError
+from breeze_infra.exits import CommandError, ExitCode, UserError
+from breeze_infra.project import ProjectError
 from tests.conftest import ROOT
 
 
@@ -49,3 +54,18 @@ def test_exits_imports_nothing_slow() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_every_user_error_is_bad_input_said_in_its_own_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A kind of bad input added later needs no line in main: being a UserError is enough."""
+
+    class NewKindOfBadInput(UserError):
+        pass
+
+    assert issubclass(ConfigError, UserError)
+    assert issubclass(ProjectError, UserError)
+    assert _known(NewKindOfBadInput("stacks/Pulumi.dev.yaml: breeze-infra:x: wrong")) == 2
+    assert capsys.readouterr().err == "stacks/Pulumi.dev.yaml: breeze-infra:x: wrong\n"
+    assert _known(RuntimeError("a bug")) == 1

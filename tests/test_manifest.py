@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from breeze_infra.config import parse_config
-from breeze_infra.manifest import Manifest, build_manifest, workers_ai_base_url
+from breeze_infra.manifest import FORMAT, Manifest, build_manifest, workers_ai_base_url
 from breeze_infra.schemas import committed_path, generate, schema_text
 from tests.conftest import ACCOUNT_ID, example_values, minimal_values
 
@@ -26,7 +26,7 @@ def prod_manifest() -> Manifest:
 
 def test_manifest_mirrors_gpt_breezes_credential_and_model_fields() -> None:
     document = json.loads(prod_manifest().to_json())
-    assert document["schema"] == "gpt-breeze-manifest/v1"
+    assert document["schema"] == FORMAT == "gpt-breeze-manifest/v1"
     assert document["environment"] == "prod"
     (credential,) = document["credentials"]
     assert credential == {

@@ -21,13 +21,14 @@ from breeze_infra.cli import schema as schema_module
 from breeze_infra.cli import synth as synth_module
 from breeze_infra.cli import usage as usage_module
 from breeze_infra.cli import validate as validate_module
-from breeze_infra.cli.common import STACK_ENV, Globals
+from breeze_infra.cli.common import Globals
 from breeze_infra.cli.options import (
     command_parser,
     consumer_options,
     stack_option,
     timeout_option,
 )
+from breeze_infra.endpoints import STACK_ENV
 
 if TYPE_CHECKING:
     from breeze_infra.cli.options import Subparsers
@@ -283,9 +284,8 @@ def _register_schema(commands: Subparsers) -> None:
 def _register_completion(commands: Subparsers) -> None:
     def run(args: argparse.Namespace, options: Globals) -> int:
         from breeze_infra.cli.completion import completion
-        from breeze_infra.cli.parser import build_parser
 
-        return completion(args.shell, build_parser())
+        return completion(args.shell, args.build_parser())
 
     parser = command_parser(
         commands,

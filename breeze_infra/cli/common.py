@@ -12,14 +12,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
+from breeze_infra.endpoints import BASE_URL_ENV, NOW_ENV, STACK_ENV, TOKEN_ENV
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-STACK_ENV: Final = "PULUMI_STACK"
 """Pulumi's own variable for the stack to use when ``--stack`` is not given."""
 
 
@@ -138,10 +138,10 @@ BAD_INPUT_HELP = (
     ExitCode.BAD_INPUT,
     "bad input: a flag, a file or a variable to fix (one line each)",
 )
-CLOCK = ("BREEZE_NOW", "the current time, RFC 3339 (default: the system clock)")
+CLOCK = (NOW_ENV, "the current time, RFC 3339 (default: the system clock)")
 STACK = (STACK_ENV, "the stack when --stack is not given (said on stderr)")
-BOOTSTRAP = ("CLOUDFLARE_API_TOKEN", "with --online: a token with Workers AI Read")
+BOOTSTRAP = (TOKEN_ENV, "with --online: a token with Workers AI Read")
 BASE_URL = (
-    "CLOUDFLARE_BASE_URL",
+    BASE_URL_ENV,
     "the Cloudflare API root (default: Cloudflare's; tests, sandbox)",
 )

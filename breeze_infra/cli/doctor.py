@@ -27,6 +27,7 @@ from breeze_infra.cli.common import (
     now,
     quoted,
 )
+from breeze_infra.endpoints import KEY_ENV
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ HELP = Help(
     ),
     env=(
         STACK,
-        ("BREEZE_API_KEY", "the key to check when no --from-outputs holds it"),
+        (KEY_ENV, "the key to check when no --from-outputs holds it"),
         BASE_URL,
         CLOCK,
     ),

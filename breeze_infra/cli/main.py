@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from breeze_infra.exits import CommandError, ExitCode
+from breeze_infra.exits import CommandError, ExitCode, UserError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,12 +70,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
 
 
 def _known(exc: Exception) -> int:
-    """Errors of the config readers are bad input; anything else is a bug, said in one line."""
-    from breeze_infra.config import ConfigError
+    """A UserError is bad input, its message the line; anything else is a bug, said in one line."""
     from breeze_infra.messages import short
-    from breeze_infra.project import ProjectError
 
-    if isinstance(exc, ConfigError | ProjectError):
+    if isinstance(exc, UserError):
         _print_lines(str(exc))
         return int(ExitCode.BAD_INPUT)
     print(

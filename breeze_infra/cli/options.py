@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from breeze_infra.cli.common import STACK_ENV, Globals, Help
+from breeze_infra.cli.common import Globals, Help
+from breeze_infra.endpoints import STACK_ENV
 from breeze_infra.exits import CommandError, ExitCode
 
 Run = Callable[[argparse.Namespace, Globals], int]

@@ -30,6 +30,8 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     global_options(parser, None)
+    # completion describes the whole command line; handed over so commands need not import this.
+    parser.set_defaults(build_parser=build_parser)
     commands = parser.add_subparsers(
         required=True, metavar="COMMAND", dest="command", parser_class=Parser
     )

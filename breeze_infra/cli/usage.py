@@ -22,6 +22,7 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
 )
+from breeze_infra.endpoints import GATEWAY_ROOT_ENV, TOKEN_ENV
 from breeze_infra.exits import ExitCode
 
 HELP = Help(
@@ -36,9 +37,9 @@ HELP = Help(
     ),
     env=(
         STACK,
-        ("CLOUDFLARE_API_TOKEN", "Account Analytics Read, AI Gateway Read, token read"),
+        (TOKEN_ENV, "Account Analytics Read, AI Gateway Read, token read"),
         BASE_URL,
-        ("CLOUDFLARE_AI_GATEWAY_BASE_URL", "the AI Gateway root (tests, sandbox)"),
+        (GATEWAY_ROOT_ENV, "the AI Gateway root (tests, sandbox)"),
         CLOCK,
     ),
     exits=(

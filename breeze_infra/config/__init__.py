@@ -7,6 +7,7 @@ The modules behind this one, by job::
 
     _base      the settings base model, value types and limits
     _cidrs     network lists of a token's request_ip condition
+    _gateway   GatewaySettings: breeze-infra:gateway's keys, defaults and cross-field rules
     _models    TokenSettings, ModelSpec, Consumer, StackConfig: keys, defaults, own checks
     _rules     checks that span several keys, one function each, run in STACK_RULES order
     _loading   engine config map -> StackConfig, or ConfigError with every problem
@@ -24,6 +25,7 @@ from breeze_infra.config._base import (
 )
 from breeze_infra.config._cidrs import unusable_cidrs
 from breeze_infra.config._errors import ConfigError, UncheckedConfig
+from breeze_infra.config._gateway import GATEWAY_LIMITS, GatewaySettings, gateway_problem
 from breeze_infra.config._loading import (
     MISSING,
     PATH_HINT,
@@ -49,6 +51,7 @@ from breeze_infra.config._rules import (
 
 __all__ = [
     "CONTEXT_LIMIT",
+    "GATEWAY_LIMITS",
     "GENERATION_LIMIT",
     "IMPLICIT_CONSUMER",
     "MISSING",
@@ -63,6 +66,7 @@ __all__ = [
     "ConfigError",
     "Consumer",
     "ConsumerName",
+    "GatewaySettings",
     "ModelId",
     "ModelSpec",
     "StackConfig",
@@ -72,6 +76,7 @@ __all__ = [
     "consumer_cidrs",
     "decode_pulumi_values",
     "display_name_from_id",
+    "gateway_problem",
     "key_path",
     "load_settings",
     "namespace_values",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from breeze_infra.exits import UserError
 from breeze_infra.messages import short
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """Every problem of one stack's config at once, each as ``<source>: <key>: <message>``."""
 
     def __init__(self, source: str, problems: list[tuple[str | None, str]]) -> None:

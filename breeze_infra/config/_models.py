@@ -28,9 +28,9 @@ from breeze_infra.config._base import (
     display_name_from_id,
 )
 from breeze_infra.config._cidrs import cidr_input, unusable_cidrs
+from breeze_infra.config._gateway import GatewaySettings
 from breeze_infra.config._rules import STACK_RULES, fill_placeholders
 from breeze_infra.fields import display_text
-from breeze_infra.gateway import GatewaySettings
 
 
 class TokenSettings(Settings):

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from breeze_infra.config._cidrs import unusable_cidrs
 from breeze_infra.config._errors import KeyedError
+from breeze_infra.config._gateway import gateway_problem
 from breeze_infra.fields import look_alike
-from breeze_infra.gateway import gateway_problem
 
 if TYPE_CHECKING:
     from breeze_infra.config._models import Consumer, StackConfig

@@ -22,7 +22,8 @@ from breeze_infra.doctor._fleet import CONSUMERS_AT_ONCE, Consumer, run_doctor, 
 from breeze_infra.doctor._judging import judge_token
 from breeze_infra.doctor._report import Check, format_check
 from breeze_infra.doctor._report import check_names as check_names
-from breeze_infra.doctor._targets import KEY_ENV, Target, api_key, key_owner, target_from
+from breeze_infra.doctor._targets import Target, api_key, key_owner, target_from
+from breeze_infra.endpoints import KEY_ENV
 
 __all__ = [
     "CONSUMERS_AT_ONCE",

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from breeze_infra.cloudflare import ChatCompletion, CloudflareClient
 from breeze_infra.config import StackConfig
-from breeze_infra.endpoints import account_path
+from breeze_infra.endpoints import TOKEN_ENV, account_path
 from breeze_infra.errors import CloudflareError
 from breeze_infra.gateway import gateway_ids, gateway_inputs, gateway_root
 from breeze_infra.messages import short
 
 if TYPE_CHECKING:
-    from breeze_infra.doctor import Check
+    from breeze_infra.doctor._report import Check
 
 GATEWAY_PERMISSION = "AI Gateway Read"
-MANAGEMENT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
+MANAGEMENT_TOKEN_ENV = TOKEN_ENV
 """The token that reads gateways: the deploying or reporting token, never the deployed key."""
 COMPARED = (
     "authentication",
@@ -84,7 +84,7 @@ def _normal(value: Any) -> Any:
 
 async def check_gateway(client: CloudflareClient, target: GatewayTarget) -> Check:
     """The gateway exists, and with the settings the stack file gives it."""
-    from breeze_infra.doctor import Check
+    from breeze_infra.doctor._report import Check
 
     token = os.environ.get(MANAGEMENT_TOKEN_ENV, "").strip()
     if not token:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Literal
 
 from breeze_infra.config import StackConfig
 from breeze_infra.doctor._gateway import GatewayTarget, gateway_target
-from breeze_infra.endpoints import workers_ai_base_url
+from breeze_infra.endpoints import KEY_ENV, workers_ai_base_url
 from breeze_infra.exits import CommandError, ExitCode
 from breeze_infra.gateway import stack_base_url
 from breeze_infra.messages import short
 from breeze_infra.stack_outputs import EXPORT_HINT, is_key, manifest_at, outputs_object
-
-KEY_ENV: Final = "BREEZE_API_KEY"
 
 Owner = Literal["account", "user"]
 

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from breeze_infra.backends.base import BASE_URL
-from breeze_infra.config import StackConfig
-from breeze_infra.gateway import GatewaySettings, gateway_ids, gateway_inputs, stack_base_url
+from breeze_infra.config import GatewaySettings, StackConfig
+from breeze_infra.gateway import gateway_ids, gateway_inputs, stack_base_url
 
 TYPE_GATEWAY = "breeze:index:WorkersAiGateway"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from breeze_infra.sandbox.cloudflare import call_api
+from breeze_infra.sandbox._api import call_api
 
 
 class GatewayResource:

@@ -27,17 +27,17 @@ from pathlib import Path
 
 __all__ = ["PROVIDER_PACKAGES", "install", "plugin_versions", "policy_launcher", "write_launchers"]
 
-PROVIDER_PACKAGES = (
-    "pulumi_cloudflare",
-    "pulumi_vault",
-    "pulumi_aws",
-    "pulumi_gcp",
-    "pulumi_azure_native",
-    "pulumi_github",
-    "pulumi_pulumiservice",
-    "pulumi_onepassword",
-    "pulumi_kubernetes",
-)
+
+def provider_packages() -> tuple[str, ...]:
+    """The provider SDKs the program may use: cloudflare's, then each backend's ``Entry.package``
+    (the registry is their one home, so a new backend's plugin is faked without a line here)."""
+    from breeze_infra.backends import backend_classes
+
+    packages = (entry.package for entry in backend_classes().values())
+    return ("pulumi_cloudflare", *(package for package in packages if package))
+
+
+PROVIDER_PACKAGES = provider_packages()
 
 
 class PluginError(RuntimeError):

@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from breeze_infra.gateway import GATEWAY_ID, GATEWAY_LIMITS
+from breeze_infra.config import GATEWAY_LIMITS
+from breeze_infra.gateway import GATEWAY_ID
 from breeze_infra.permissions import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
 from breeze_infra.permissions import PERMISSION_GROUPS as WORKERS_AI_GROUPS
 

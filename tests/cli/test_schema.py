@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from breeze_infra.cli.schema import HELP
+from breeze_infra.manifest import FORMAT
 from breeze_infra.schemas import WHICH, Which, committed_path
 from tests.conftest import ROOT, CliRun
 
@@ -32,3 +34,8 @@ def test_offline_commands_load_neither_pulumi_nor_httpx(command: list[str]) -> N
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[-1] == "0 []"
+
+
+def test_the_help_names_the_manifest_format_the_model_writes() -> None:
+    """The help keeps its own copy (the CLI must not load pydantic to print it), pinned here."""
+    assert f"`manifest` ({FORMAT})" in HELP.description

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from breeze_guardrails import facts, rules
-from breeze_infra import gateway, permissions, rotation
+from breeze_infra import endpoints, gateway, permissions, rotation
 from breeze_infra.sandbox import values
 from breeze_infra.sandbox.refusals import PERMISSION_GROUPS
 from tests.conftest import POLICY, ROOT
@@ -77,7 +77,7 @@ TIMES = [
 
 @pytest.mark.parametrize("text", TIMES)
 def test_the_clock_reads_breeze_now_as_the_program_does(text: str) -> None:
-    assert facts.NOW_VARIABLE == rotation.NOW_VARIABLE
+    assert facts.NOW_VARIABLE == endpoints.NOW_ENV
     try:
         expected: datetime | str = rotation.parse_time(text)
     except rotation.ClockError as exc:
