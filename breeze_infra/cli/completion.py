@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from breeze_infra.cli.common import BAD_INPUT_HELP, OK_HELP, Help
+from breeze_infra.cli.common import BAD_INPUT_HELP, OK_HELP, Globals, Help
+from breeze_infra.cli.options import command_parser
 from breeze_infra.exits import ExitCode
 
 _PATH_METAVARS = ("FILE", "DIR", "FILE|DIR")
@@ -29,6 +31,9 @@ HELP = Help(
     env=(),
     exits=(OK_HELP, BAD_INPUT_HELP),
 )
+
+if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
 
 
 @dataclass(frozen=True)
@@ -150,3 +155,18 @@ else
   compdef _breeze_infra breeze-infra
 fi
 """
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return completion(args.shell, args.build_parser())
+
+    parser = command_parser(
+        commands,
+        "completion",
+        HELP,
+        run,
+    )
+    parser.add_argument("shell", choices=["bash", "zsh"])

@@ -8,6 +8,7 @@ the key never appears in it.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -27,6 +28,7 @@ from breeze_infra.cli.common import (
     now,
     quoted,
 )
+from breeze_infra.cli.options import command_parser, consumer_options, stack_option, timeout_option
 from breeze_infra.endpoints import KEY_ENV
 from breeze_infra.exits import CommandError, ExitCode
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from breeze_infra.cli.options import Subparsers
     from breeze_infra.config import StackConfig
     from breeze_infra.doctor import Check, Consumer
 
@@ -316,3 +319,48 @@ def _one_consumer(
             f"stack with {EXPORT_HINT} after `pulumi up`"
         )
     return config, own
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return doctor(
+            options,
+            stack=args.stack,
+            from_outputs=args.from_outputs,
+            inference=args.inference,
+            consumer=args.consumer,
+            all_consumers=args.all_consumers,
+            timeout=args.timeout,
+            as_json=args.json,
+        )
+
+    parser = command_parser(
+        commands,
+        "doctor",
+        HELP,
+        run,
+    )
+    stack_option(parser, "the stack whose deployment to check")
+    parser.add_argument(
+        "--from-outputs",
+        metavar="FILE",
+        help="JSON of `pulumi stack output --json --show-secrets` ('-' for stdin); "
+        "else the key comes from BREEZE_API_KEY",
+    )
+    parser.add_argument(
+        "--no-inference",
+        dest="inference",
+        action="store_false",
+        help="skip the 1-token chat completion per model (each one costs neurons)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document: each check's consumer, name, status and seconds",
+    )
+    consumer_options(
+        parser, "checked concurrently under one request budget, reported in config order"
+    )
+    timeout_option(parser, "the whole run")

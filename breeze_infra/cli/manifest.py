@@ -9,6 +9,7 @@ not at all, folders made as needed.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -29,9 +30,11 @@ from breeze_infra.cli.common import (
     now,
     quoted,
 )
+from breeze_infra.cli.options import command_parser, consumer_options, stack_option, timeout_option
 from breeze_infra.exits import ExitCode
 
 if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
     from breeze_infra.manifest import Manifest
     from breeze_infra.output import Planned
 
@@ -253,3 +256,55 @@ def _from_outputs(
             )
         result[name] = read.with_api_key(key)
     return result
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return manifest(
+            options,
+            stack=args.stack,
+            from_outputs=args.from_outputs,
+            output=args.output,
+            include_secret=args.include_secret,
+            online=args.online,
+            timeout=args.timeout,
+            consumer=args.consumer,
+            all_consumers=args.all_consumers,
+        )
+
+    parser = command_parser(
+        commands,
+        "manifest",
+        HELP,
+        run,
+    )
+    stack_option(parser, "the stack: render from its file, or check --from-outputs against it")
+    parser.add_argument(
+        "--from-outputs",
+        metavar="FILE",
+        help="JSON of `pulumi stack output --json --show-secrets` ('-' for stdin) instead of a "
+        "stack file",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        metavar="FILE|DIR",
+        help="where to write ('-': stdout); missing folders are made; a folder (existing, or "
+        "ending in /) gets <stack>[-<consumer>].json",
+    )
+    parser.add_argument(
+        "--include-secret",
+        action="store_true",
+        help="put the API key itself in the manifest (needs --from-outputs; files are written 0600)",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="from the stack file: fill contextLength from the Workers AI catalog and refuse "
+        "models GPT Breeze cannot use (token in CLOUDFLARE_API_TOKEN)",
+    )
+    timeout_option(parser, "the catalog fetch of --online")
+    consumer_options(parser, "-o DIR gets <stack>[-<consumer>].json per consumer")

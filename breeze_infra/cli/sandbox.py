@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from breeze_infra.cli.common import BAD_INPUT_HELP, Help
+from breeze_infra.cli.common import BAD_INPUT_HELP, Globals, Help
+from breeze_infra.cli.options import command_parser
 from breeze_infra.exits import CommandError, ExitCode
 
 HELP = Help(
@@ -25,6 +28,9 @@ HELP = Help(
     ),
 )
 
+if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
+
 
 def sandbox(folder: Path, *, port: int, env_file: Path | None, reset: bool) -> int:
     """Serve until interrupted; a sandbox that cannot start is one line, exit 1."""
@@ -35,3 +41,26 @@ def sandbox(folder: Path, *, port: int, env_file: Path | None, reset: bool) -> i
         return run(folder, port=port, env_file=env_file, reset=reset)
     except (SandboxError, PluginError) as exc:
         raise CommandError(str(exc), ExitCode.FAILED) from None
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return sandbox(args.dir, port=args.port, env_file=args.env_file, reset=args.reset)
+
+    parser = command_parser(
+        commands,
+        "sandbox",
+        HELP,
+        run,
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(".breeze-sandbox"),
+        help="state folder (default: %(default)s)",
+    )
+    parser.add_argument("--port", type=int, default=8790, help="emulator port on 127.0.0.1")
+    parser.add_argument("--env-file", type=Path, help="also write the export lines here")
+    parser.add_argument("--reset", action="store_true", help="start with an empty sandbox")

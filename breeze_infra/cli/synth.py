@@ -7,6 +7,7 @@ the one offline command that loads the provider SDK, because it runs the program
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -23,9 +24,11 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
 )
+from breeze_infra.cli.options import command_parser, stack_option
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
     from breeze_infra.sandbox.mocks import SynthResult
 
 
@@ -125,3 +128,22 @@ def _print(result: SynthResult, out: IO[str]) -> None:
     for key, value in body["outputs"].items():
         text = json.dumps(value, indent=2) if isinstance(value, dict) else str(value)
         out.write(f"  {key}: {text.replace(chr(10), chr(10) + '  ')}\n")
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return synth(options, stack=args.stack, as_json=args.json, consumer=args.consumer)
+
+    parser = command_parser(
+        commands,
+        "synth",
+        HELP,
+        run,
+    )
+    stack_option(parser, "the stack to synthesise")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--consumer", metavar="NAME", help="show only this consumer's resources and outputs"
+    )

@@ -6,9 +6,11 @@ this module turns the command line into its typed values.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from breeze_infra.cli.common import (
     BAD_INPUT_HELP,
@@ -22,8 +24,12 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
 )
+from breeze_infra.cli.options import command_parser, consumer_options, stack_option, timeout_option
 from breeze_infra.endpoints import GATEWAY_ROOT_ENV, TOKEN_ENV
 from breeze_infra.exits import ExitCode
+
+if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
 
 HELP = Help(
     summary="requests, tokens and cost per gateway and model; keys not used lately",
@@ -94,3 +100,44 @@ def usage(
         timeout=timeout,
         out=sys.stdout,
     )
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return usage(
+            options,
+            stack=args.stack,
+            since=args.since,
+            stale_days=args.stale_days,
+            consumer=args.consumer,
+            as_json=args.json,
+            chart=args.chart,
+            timeout=args.timeout,
+        )
+
+    parser = command_parser(
+        commands,
+        "usage",
+        HELP,
+        run,
+    )
+    stack_option(parser, "the stack to report on")
+    parser.add_argument("--since", default="7d", help="how far back: 7d, 24h (default: 7d)")
+    parser.add_argument(
+        "--stale-days",
+        type=int,
+        default=30,
+        metavar="DAYS",
+        help="keys unused this long are listed with the change that revokes them (default: 30)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE.svg",
+        help="also draw requests per day (needs matplotlib)",
+    )
+    consumer_options(parser, "the default")
+    timeout_option(parser, "the whole run")

@@ -8,6 +8,7 @@ document is complete whatever the exit code.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -30,9 +31,12 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
 )
+from breeze_infra.cli.options import command_parser, timeout_option
+from breeze_infra.endpoints import STACK_ENV
 from breeze_infra.exits import CommandError, ExitCode
 
 if TYPE_CHECKING:
+    from breeze_infra.cli.options import Subparsers
     from breeze_infra.config import ConfigError, StackConfig
 
 Severity = Literal["error", "warning", "note"]
@@ -235,3 +239,55 @@ def _online(
         if any(f.file == entry["file"] and f.severity == "error" for f in report.findings):
             entry["status"] = "error"
     return code
+
+
+def register(commands: Subparsers) -> None:
+    """This command's options, and the adapter from them to its function's arguments."""
+
+    def run(args: argparse.Namespace, options: Globals) -> int:
+        return validate(
+            options,
+            args.stack or [],
+            all_stacks=args.all,
+            online=args.online,
+            config_json=args.config_json,
+            timeout=args.timeout,
+            as_json=args.json,
+        )
+
+    parser = command_parser(
+        commands,
+        "validate",
+        HELP,
+        run,
+    )
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--stack",
+        "-s",
+        action="append",
+        metavar="NAME",
+        help=f"a stack to check; repeatable (default: ${STACK_ENV}, else every stack)",
+    )
+    chosen.add_argument(
+        "--all", action="store_true", help="every stack file, even with $PULUMI_STACK"
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also check the models against the account's Workers AI catalog "
+        "(token in CLOUDFLARE_API_TOKEN, Workers AI Read)",
+    )
+    parser.add_argument(
+        "--config-json",
+        metavar="FILE",
+        help="check the resolved config instead of the stack file: the output of "
+        "`pulumi config --json --stack NAME` ('-' for stdin), e.g. for stacks that import ESC "
+        "environments; needs exactly one --stack",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document: stacks, and findings (file, key, severity, message)",
+    )
+    timeout_option(parser, "the --online checks")

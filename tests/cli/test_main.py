@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from breeze_infra.cli import main
-from breeze_infra.cli.parser import build_parser
+from breeze_infra.cli.commands import COMMANDS as LISTED
+from breeze_infra.cli.parser import build_parser, chosen_command
+from breeze_infra.exits import CommandError
 from tests.cli.conftest import single_error_lines
 from tests.conftest import ROOT, CliRun
 
@@ -203,3 +205,52 @@ def test_a_reader_that_closes_the_pipe_ends_the_run_quietly(tmp_path: Path) -> N
     first, status = result.stdout.splitlines()
     assert first.startswith("SIMULATED `pulumi up` of stack 'dev'")
     assert status == "exit 0"
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["manifest", "--stack", "prod"], "manifest"),
+        (["--stacks-dir", "validate", "doctor"], "doctor"),
+        (["--stacks=synth", "usage"], "usage"),
+        (["--stacks", "synth", "usage"], "usage"),
+        (["-C", "schema", "validate"], "validate"),
+        (["validate", "--stack", "manifest"], "validate"),
+        (["--help"], None),
+        (["nonsense"], None),
+    ],
+)
+def test_the_command_named_is_found_past_global_options_values(
+    words: list[str], expected: str | None
+) -> None:
+    assert chosen_command(words) == expected
+
+
+def test_a_command_loads_its_own_module_and_no_other_commands() -> None:
+    """Why `manifest` stays quick: the parser is built for the command that runs."""
+    probe = (
+        "import sys; from breeze_infra.cli import main; "
+        "main(['--stacks-dir', 'stacks', 'manifest', '--stack', 'prod', '-o', 'manifest.json']); "
+        "print(sorted(m for m in sys.modules if m.startswith('breeze_infra.cli.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "BREEZE_NOW": "2026-11-25T09:30:00Z"},
+    )
+    loaded = set(json.loads(result.stdout.splitlines()[-1].replace("'", '"')))
+    others = {f"breeze_infra.cli.{name}" for name in LISTED} - {"breeze_infra.cli.manifest"}
+    assert "breeze_infra.cli.manifest" in loaded
+    assert loaded & others == set()
+
+
+def test_misuse_after_the_shortcut_reads_as_the_whole_parser_says(cli: CliRun) -> None:
+    whole = build_parser()
+    with pytest.raises(CommandError) as expected:
+        whole.parse_args(["manifest", "--no-such-flag"])
+    result = cli("manifest", "--no-such-flag")
+    assert result.returncode == 2
+    assert result.stderr.strip() == str(expected.value)
