@@ -6,6 +6,7 @@ family reads and writes :class:`State` under ``state.lock`` and nothing else.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -106,6 +107,19 @@ class State:
     inference_counts: Counter[str] = field(default_factory=Counter)
     events: list[TokenEvent] = field(default_factory=list)
     minted: list[str] = field(default_factory=list)
+    any_account: bool = False
+    """The sandbox's mode: every well-formed account id is one this emulator serves, so the id a
+    user's stack names works; tests keep the default, one account, and 7003 for any other."""
+
+    def serves(self, account: object) -> bool:
+        """Whether ``account`` is an account id this emulator answers for."""
+        if account == self.account_id:
+            return True
+        return self.any_account and isinstance(account, str) and bool(_ACCOUNT.fullmatch(account))
+
+
+_ACCOUNT = re.compile(r"[0-9a-f]{32}")
+"""An account id as Cloudflare shows it: 32 lowercase hex characters."""
 
 
 def token_of(state: State, request: RecordedRequest) -> TokenInfo | None:
