@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from breeze_infra.cloudflare import CloudflareClient
+from breeze_infra.cloudflare import CloudflareClient, client_settings
 from breeze_infra.config import parse_config
 from breeze_infra.doctor import (
     MAX_CONCURRENT,
@@ -37,7 +37,6 @@ from breeze_infra.limiter import (
     RequestLimiter,
 )
 from breeze_infra.manifest import build_manifest, workers_ai_base_url
-from breeze_infra.online import client_settings
 from breeze_infra.rotation import plan_rotation, timestamp
 from breeze_infra.sandbox.emulator import CloudflareEmulator, Fault, TokenInfo
 from tests.online_cli import BOOTSTRAP, CHAT, KEY, NOW, WRONG_ACCOUNT, OnlineCli, Run
