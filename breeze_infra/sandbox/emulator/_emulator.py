@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import datetime
 from types import TracebackType
 
 from breeze_infra.sandbox.emulator._catalog import Model, default_catalog
@@ -162,6 +163,11 @@ class CloudflareEmulator:
     def latency(self, seconds: float) -> None:
         with self._lock:
             self._latency = max(0.0, seconds)
+
+    def set_clock(self, clock: Callable[[], datetime]) -> None:
+        """Move the emulator's notion of now (issued_on, last_used_on), e.g. with BREEZE_NOW."""
+        with self._lock:
+            self._state.clock = clock
 
     def add_token(
         self,
