@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from breeze_infra.backends import Entry, PulumiStackEntry
-from breeze_infra.config import ModelSpec, StackConfig, TokenSettings, consumer_cidrs
+from breeze_infra.config import Contact, ModelSpec, StackConfig, TokenSettings, consumer_cidrs
 from breeze_infra.manifest import Manifest, build_manifest
 from breeze_infra.messages import short
 
@@ -31,6 +31,7 @@ class Audience:
     models: tuple[ModelSpec, ...]
     secrets: tuple[Entry, ...]
     project: str
+    contact: Contact | None = None
 
     @property
     def token_resource(self) -> str:
@@ -77,7 +78,11 @@ def audiences(config: StackConfig) -> list[Audience]:
         if consumer.revoked:
             continue
         allowed, denied = consumer_cidrs(config, consumer)
-        overrides = {"allowed_cidrs": allowed, "denied_cidrs": denied}
+        overrides = {
+            "allowed_cidrs": allowed,
+            "denied_cidrs": denied,
+            "rotation_days": config.rotation_days_of(consumer.name),
+        }
         models = (
             tuple(by_id[model_id] for model_id in consumer.models)
             if consumer.models
@@ -90,6 +95,7 @@ def audiences(config: StackConfig) -> list[Audience]:
                 models,
                 tuple(consumer.secrets or config.secrets),
                 config.project,
+                consumer.contact,
             )
         )
     return result

@@ -135,6 +135,38 @@ def test_permission_group_lookups_stay_constant_with_consumers(synth: Synth) -> 
             team({"name": "a", "secrets": [{"backend": "vault", "mount": "kv"}]}),
             "Pulumi.dev.yaml: breeze-infra:consumers[0].secrets[0].path: required key is missing",
         ),
+        (
+            team({"name": "a", "contact": {}}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].contact: give at least one of email, "
+            "github, slack",
+        ),
+        (
+            team({"name": "a", "contact": {"email": "alice at example"}}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].contact.email: 'alice at example' is not "
+            "an e-mail address",
+        ),
+        (
+            team({"name": "a", "contact": {"github": "@alice"}}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].contact.github: '@alice' is not a GitHub "
+            "login without '@'",
+        ),
+        (
+            team({"name": "a", "contact": {"slack": "alice"}}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].contact.slack: 'alice' is not a Slack "
+            "member id",
+        ),
+        (
+            team({"name": "a", "contact": {"phone": "123"}}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].contact.phone: unknown key",
+        ),
+        (
+            team({"name": "a", "rotationDays": 0}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].rotationDays:",
+        ),
+        (
+            team({"name": "a", "rotationDays": 366}),
+            "Pulumi.dev.yaml: breeze-infra:consumers[0].rotationDays:",
+        ),
     ],
 )
 def test_consumer_mistakes_name_the_key(values: dict[str, Any], expected: str) -> None:
@@ -195,3 +227,48 @@ def test_long_stack_names_are_refused_before_cloudflare_would() -> None:
     (line,) = problems(minimal_values(), stack="p" * 110)
     assert line.startswith("Pulumi.dev.yaml: breeze-infra:token: token names for stack 'ppp")
     assert line.endswith("Cloudflare allows 120: use a shorter stack name")
+
+
+def test_a_contact_that_holds_a_token_is_refused_without_echoing_it() -> None:
+    pasted = "cfat_" + "k" * 40
+    (line,) = problems(team({"name": "a", "contact": {"email": pasted}}))
+    assert line.startswith("Pulumi.dev.yaml: breeze-infra:consumers[0].contact.email:")
+    assert pasted not in line
+
+
+def test_a_contact_is_mentioned_the_way_its_chat_notifies() -> None:
+    config = parse_config(
+        team(
+            {"name": "a", "contact": {"email": "a@example.com", "slack": "U012AB3CDE"}},
+            {"name": "b", "contact": {"email": "b@example.com", "github": "bee"}},
+            {"name": "c", "contact": {"email": "c@example.com"}},
+        ),
+        "x",
+        "dev",
+    )
+    assert [a.contact.mention for a in audiences(config) if a.contact] == [
+        "<@U012AB3CDE>",
+        "@bee",
+        "c@example.com",
+    ]
+
+
+def test_a_consumers_rotation_days_replace_the_stacks_for_its_token_only(synth: Synth) -> None:
+    values = team(
+        {"name": "person", "rotationDays": 90}, {"name": "app"}, token={"rotationDays": 7}
+    )
+    config = parse_config(values, "x", "dev")
+    assert {a.name: a.token.rotation_days for a in audiences(config)} == {"person": 90, "app": 7}
+    result = synth(values)
+    expiries = {
+        name: out["manifest"]["credentials"][0]["expiresOn"]
+        for name, out in result.outputs["consumers"].items()
+    }
+    by_token = {r.name: r.inputs["name"] for r in result.tokens}
+    assert expiries["person"] != expiries["app"]
+    assert {n: out["expiresOn"] for n, out in result.outputs["consumers"].items()} == expiries
+    person_windows = {n for k, n in by_token.items() if "person" in k}
+    app_windows = {n for k, n in by_token.items() if "-app-" in k}
+    assert person_windows.isdisjoint(app_windows)
+    assert config.rotation_days_of("person") == 90
+    assert config.rotation_days_of("app") == 7

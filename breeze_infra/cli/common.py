@@ -84,7 +84,7 @@ def now() -> datetime:
 
 def bootstrap_token(what: str) -> str:
     """CLOUDFLARE_API_TOKEN, asked for only by the commands that call Cloudflare."""
-    from breeze_infra.online import bootstrap_token as from_environ
+    from breeze_infra.cloudflare import bootstrap_token as from_environ
 
     return from_environ(os.environ, what)
 

@@ -200,10 +200,14 @@ def _from_stack(folder: Path, stack: str, online_timeout: float | None) -> Manif
             timeout=online_timeout,
             err=sys.stderr,
         )
-    plan = plan_rotation(now(), config.token.rotation_days)
-    expires_on = timestamp(plan.current.expires_on)
+    moment = now()
     return {
-        audience.name: audience_manifest(config, stack, audience, expires_on)
+        audience.name: audience_manifest(
+            config,
+            stack,
+            audience,
+            timestamp(plan_rotation(moment, audience.token.rotation_days).current.expires_on),
+        )
         for audience in audiences(config)
     }
 

@@ -37,7 +37,13 @@ from breeze_infra.config._loading import (
     namespace_values,
     parse_config,
 )
-from breeze_infra.config._models import Consumer, ModelSpec, StackConfig, TokenSettings
+from breeze_infra.config._models import (
+    Consumer,
+    Contact,
+    ModelSpec,
+    StackConfig,
+    TokenSettings,
+)
 from breeze_infra.config._rules import (
     IMPLICIT_CONSUMER,
     STACK_RULES,
@@ -66,6 +72,7 @@ __all__ = [
     "ConfigError",
     "Consumer",
     "ConsumerName",
+    "Contact",
     "GatewaySettings",
     "ModelId",
     "ModelSpec",

@@ -36,6 +36,29 @@ ConsumerName = Annotated[
         "at most 40 characters",
     ),
 ]
+EmailAddress = Annotated[
+    str,
+    Matches(
+        r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+        "an e-mail address such as alice@example.com",
+    ),
+]
+GithubLogin = Annotated[
+    str,
+    Matches(
+        r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}",
+        "a GitHub login without '@': letters, digits and single hyphens, at most 39 characters",
+    ),
+]
+SlackMemberId = Annotated[
+    str,
+    Matches(
+        r"[UW][A-Z0-9]{8,20}",
+        "a Slack member id such as U012AB3CD (profile, More, Copy member ID); a webhook message "
+        "notifies a person only through <@member-id>",
+    ),
+]
 CONTEXT_LIMIT = 10_000_000
 """The largest contextLength taken (tokens): above any model's, and far below 2**53, where JSON
 numbers stop being exact and the deployed manifest would differ from the offline one."""

@@ -23,8 +23,11 @@ from breeze_infra.config._base import (
     NAMESPACE,
     AccountId,
     ConsumerName,
+    EmailAddress,
+    GithubLogin,
     ModelId,
     Settings,
+    SlackMemberId,
     display_name_from_id,
 )
 from breeze_infra.config._cidrs import cidr_input, unusable_cidrs
@@ -116,6 +119,36 @@ class ModelSpec(Settings):
         return self.display_name or display_name_from_id(self.id)
 
 
+class Contact(Settings):
+    """How to reach the person behind a consumer: reminders mention them, cards name them.
+
+    Plain text checked for shape, never a token; at least one way is given.
+    """
+
+    email: EmailAddress | None = Field(None, description="E-mail address.")
+    github: GithubLogin | None = Field(None, description="GitHub login, without '@'.")
+    slack: SlackMemberId | None = Field(
+        None,
+        description="Slack member id (U... or W...); a webhook message notifies a person only "
+        "through <@member-id>, never through a display name.",
+    )
+
+    @model_validator(mode="after")
+    def _some_way(self) -> Contact:
+        if self.email is None and self.github is None and self.slack is None:
+            raise ValueError("give at least one of email, github, slack")
+        return self
+
+    @property
+    def mention(self) -> str:
+        """How a chat message names the person: a Slack mention notifies, the rest is text."""
+        if self.slack is not None:
+            return f"<@{self.slack}>"
+        if self.github is not None:
+            return f"@{self.github}"
+        return str(self.email)
+
+
 class Consumer(Settings):
     """One person, team or app: its own rotating token, secret writes and manifest."""
 
@@ -140,6 +173,19 @@ class Consumer(Settings):
     )
     revoked: bool = Field(
         False, description="Delete this consumer's tokens and secret writes at the next pulumi up."
+    )
+    contact: Contact | None = Field(
+        None,
+        description="Who to remind when the key rotates: email, github and/or slack. Plain "
+        "text, shown on the setup card and in reminders.",
+    )
+    rotation_days: int | None = Field(
+        None,
+        ge=1,
+        le=365,
+        description="Replaces token.rotationDays for this consumer's token: long windows for "
+        "people who paste the key by hand, short ones for apps. Changing it on a deployed "
+        "consumer replaces its tokens.",
     )
 
     @field_validator("allowed_cidrs", "denied_cidrs", mode="before")
@@ -228,6 +274,13 @@ class StackConfig(Settings):
     @property
     def project(self) -> str:
         return self._project
+
+    def rotation_days_of(self, consumer: str | None) -> int:
+        """A consumer's rotation window in days: its own ``rotationDays``, else the stack's."""
+        own = next((c for c in self.consumers or () if c.name == consumer), None)
+        if own is not None and own.rotation_days is not None:
+            return own.rotation_days
+        return self.token.rotation_days
 
     def credential_label(self, stack: str) -> str:
         return self.credential_name or f"Cloudflare Workers AI ({stack})"

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Final
 
+from breeze_infra.cloudflare import open_client, run_bounded
 from breeze_infra.doctor._checks import _REPORT_GRACE, cancel_all, run_checks
 from breeze_infra.doctor._report import Check, check_names, format_check
 from breeze_infra.doctor._targets import Target, key_owner
 from breeze_infra.exits import CommandError, ExitCode
 from breeze_infra.limiter import DOCTOR_LIMITS, Limits, RequestLimiter
-from breeze_infra.online import open_client, run_bounded
 
 CONSUMERS_AT_ONCE: Final = 32
 """Consumers checked at once by ``--all-consumers``: enough that the shared limiter (32 requests in

@@ -72,7 +72,7 @@ def target_from(
         source=source,
         account_id=config.account_id,
         owner=config.token.owner,
-        rotation_days=config.token.rotation_days,
+        rotation_days=config.rotation_days_of(consumer),
         models=tuple(models),
         token_id=token_id,
         gateway=gateway_target(config, stack, consumer),

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from breeze_infra.cloudflare import run_bounded
 from breeze_infra.config import StackConfig
 from breeze_infra.exits import CommandError, ExitCode
-from breeze_infra.online import run_bounded
 from breeze_infra.usage._queries import reporting_client
 from breeze_infra.usage._render import render_json, render_text
 from breeze_infra.usage._report import UsageReport, collect

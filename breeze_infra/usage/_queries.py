@@ -15,10 +15,9 @@ from typing import Any, Final
 
 import httpx
 
-from breeze_infra.cloudflare import CloudflareClient
+from breeze_infra.cloudflare import CloudflareClient, client_settings
 from breeze_infra.errors import MalformedResponseError
 from breeze_infra.exits import CommandError, ExitCode
-from breeze_infra.online import client_settings
 from breeze_infra.rotation import timestamp
 
 GATEWAY_DATASET: Final = "aiGatewayRequestsAdaptiveGroups"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import datetime
 from types import TracebackType
 
 from breeze_infra.sandbox.emulator._catalog import Model, default_catalog
@@ -156,6 +157,11 @@ class CloudflareEmulator:
     def latency(self, seconds: float) -> None:
         with self._lock:
             self._latency = max(0.0, seconds)
+
+    def set_clock(self, clock: Callable[[], datetime]) -> None:
+        """Move the emulator's notion of now (issued_on, last_used_on), e.g. with BREEZE_NOW."""
+        with self._lock:
+            self._state.clock = clock
 
     def add_token(
         self,

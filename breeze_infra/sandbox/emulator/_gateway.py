@@ -30,6 +30,7 @@ from breeze_infra.sandbox.emulator._state import (
     WORKERS_AI_PERMISSIONS,
     TokenInfo,
     authorise,
+    mark_used,
     token_of,
 )
 from breeze_infra.sandbox.emulator._wire import API_PREFIX, Answer, RecordedRequest, error, ok
@@ -205,6 +206,7 @@ class GatewayRoutes:
         refused = self._refusal(token, config, seen)
         if refused is not None:
             return refused
+        mark_used(self._emulator.state, token)
         answer = chat_completion(self._emulator.state, request, [])
         self._record_completion(answer, token, seen)
         return answer
@@ -245,7 +247,7 @@ class GatewayRoutes:
         self, answer: Answer, token: TokenInfo | None, seen: GatewayUsage
     ) -> None:
         """The completion counted in the gateway dataset and, when it succeeded, in the Workers AI
-        dataset and as the key's last use."""
+        dataset."""
         usage = json.loads(answer.body).get("usage", {}) if answer.status == 200 else {}
         tokens_in = int(usage.get("prompt_tokens", 0))
         tokens_out = int(usage.get("completion_tokens", 0))
@@ -265,9 +267,6 @@ class GatewayRoutes:
             self._inference_usage.append(
                 InferenceUsage(seen.model, seen.hour, 1, neurons, tokens_in, tokens_out)
             )
-        if token is not None and token.record is not None:
-            with self._emulator.state.lock:
-                token.record["last_used_on"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _admit(self, gateway_id: str, config: dict[str, Any]) -> bool:
         limit = int(config.get("rate_limiting_limit") or 0)

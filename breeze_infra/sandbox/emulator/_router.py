@@ -9,6 +9,7 @@ from breeze_infra.sandbox.emulator._state import (
     WORKERS_AI_PERMISSIONS,
     State,
     authorise,
+    mark_used,
     token_of,
 )
 from breeze_infra.sandbox.emulator._wire import API_PREFIX, Answer, RecordedRequest, error, relative
@@ -39,9 +40,12 @@ def route(state: State, request: RecordedRequest) -> Answer:
     family = next((f for f in ACCOUNT_ROUTES if f.matches(rest, request.method)), None)
     needed = WORKERS_AI_PERMISSIONS if family is None else family.permissions
     if needed is not None:
-        denied = authorise(token_of(state, request), needed)
+        token = token_of(state, request)
+        denied = authorise(token, needed)
         if denied is not None:
             return denied
+        if needed == WORKERS_AI_PERMISSIONS:
+            mark_used(state, token)
     if family is None:
         return _no_route()
     return family.handle(state, request, rest[len(family.prefix) :]) or _no_route()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from breeze_infra.permissions import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
@@ -106,6 +108,13 @@ class State:
     inference_counts: Counter[str] = field(default_factory=Counter)
     events: list[TokenEvent] = field(default_factory=list)
     minted: list[str] = field(default_factory=list)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """What the emulator calls now: tokens' issued_on and last_used_on. A test sets it to move
+    the emulator into another rotation window along with BREEZE_NOW."""
+
+    def now_text(self) -> str:
+        """Now in Cloudflare's token time format."""
+        return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def token_of(state: State, request: RecordedRequest) -> TokenInfo | None:
@@ -115,6 +124,15 @@ def token_of(state: State, request: RecordedRequest) -> TokenInfo | None:
         return None
     with state.lock:
         return state.tokens.get(bearer)
+
+
+def mark_used(state: State, token: TokenInfo | None) -> None:
+    """A token that authenticated a Workers AI call shows it in ``last_used_on``, direct or
+    through a gateway, as the token listing reports it (one per-key signal of use)."""
+    if token is None or token.record is None:
+        return
+    with state.lock:
+        token.record["last_used_on"] = state.now_text()
 
 
 def authorise(token: TokenInfo | None, needed: frozenset[str]) -> Answer | None:

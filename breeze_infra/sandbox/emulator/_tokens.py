@@ -12,7 +12,6 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from breeze_infra.sandbox.emulator._routing import RouteFamily
@@ -135,7 +134,7 @@ def _create_token(state: State, request: RecordedRequest, kind: TokenKind) -> An
     prefix = "cfat_" if kind == "account" else "cfut_"
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
     value = prefix + "".join(secrets.choice(alphabet) for _ in range(43))
-    now = _now()
+    now = state.now_text()
     record = {**body, "issued_on": now, "modified_on": now, "status": "active"}
     info = TokenInfo(
         value=value,
@@ -158,8 +157,10 @@ def _update_token(state: State, request: RecordedRequest, token: TokenInfo) -> A
     if problem is not None:
         return problem
     status = body.pop("status", None) or (token.record or {}).get("status", "active")
-    record = {**body, "issued_on": (token.record or {}).get("issued_on", _now())}
-    record.update(modified_on=_now(), status=status)
+    record = {**body, "issued_on": (token.record or {}).get("issued_on", state.now_text())}
+    record.update(modified_on=state.now_text(), status=status)
+    if "last_used_on" in (token.record or {}):
+        record["last_used_on"] = (token.record or {})["last_used_on"]
     updated = replace(
         token,
         status=status,
@@ -175,10 +176,6 @@ def _update_token(state: State, request: RecordedRequest, token: TokenInfo) -> A
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _owned(token: TokenInfo, kind: TokenKind) -> bool:
