@@ -38,6 +38,9 @@ EXCEPTION_NAMES = sorted(
 PYTHON_LEAK = re.compile(r"Traceback|\b(?:" + "|".join(EXCEPTION_NAMES) + r")\b")
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
 OTHER_MODEL = "@cf/openai/gpt-oss-20b"
+SUBPROCESS_BOUND = 600
+"""Seconds a CLI run may take before the test gives up on it: only a hang must reach it, never a
+slow start on a machine running two suites at once (a run takes about a second when idle)."""
 
 
 def stack_yaml(*lines: str, models: str | None = None) -> str:
@@ -853,7 +856,7 @@ def _bare(*args: str, cwd: Path, **kw: object) -> subprocess.CompletedProcess[st
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=SUBPROCESS_BOUND,
         check=False,
         **kw,
     )
@@ -867,7 +870,7 @@ def test_6_closed_stdout_is_one_line_not_attribute_error(root: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
+        timeout=SUBPROCESS_BOUND,
         check=False,
         pass_fds=(),
         preexec_fn=lambda: os.close(1),
@@ -886,7 +889,7 @@ def test_6_a_reader_that_stops_early_ends_the_run_quietly(root: Path) -> None:
         env={**os.environ, "BREEZE_NOW": "2026-11-25T09:30:00Z"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=SUBPROCESS_BOUND,
         check=False,
     )
     assert result.stderr == ""
