@@ -3,12 +3,16 @@
 GPT Breeze has no public import format, so this one mirrors its UI field for field: Settings →
 Credentials ("Custom (OpenAI-compatible)", Base URL, API key) and Custom Models (Model ID, Display
 name, Credential). The key itself is left out unless a caller explicitly asks for it.
+
+Deployed stack outputs outlive the code that wrote them, so reading goes through
+:func:`read_manifest`, which picks a reader by the document's ``schema``. A new format version is
+a new model plus one row in :data:`READERS` that turns each older document into it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -18,6 +22,7 @@ from breeze_infra.config import CONTEXT_LIMIT, ModelSpec, StackConfig
 from breeze_infra.endpoints import workers_ai_base_url as workers_ai_base_url
 from breeze_infra.fields import refuse_tokens
 from breeze_infra.gateway import stack_base_url
+from breeze_infra.messages import short
 
 Format = Literal["gpt-breeze-manifest/v1"]
 FORMAT: Final[Format] = get_args(Format)[0]
@@ -89,6 +94,33 @@ class Manifest(_Document):
         """Stable text: fields in declaration order, models in config order, absent fields left out."""
         body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+READERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Manifest]]] = {
+    FORMAT: Manifest.model_validate,
+}
+"""Each format this version reads, by its ``schema``; all of them become the current model."""
+
+
+class UnknownFormatError(ValueError):
+    """A document whose ``schema`` names a format this version of breeze-infra cannot read."""
+
+
+def read_manifest(document: Mapping[str, Any]) -> Manifest:
+    """A manifest in any format breeze-infra reads, as the current model.
+
+    A document without ``schema`` predates nothing: every version wrote it, so it is v1.
+    Raises :class:`UnknownFormatError` for a format written by a newer breeze-infra, and
+    pydantic's ``ValidationError`` for a document its reader refuses.
+    """
+    version = document.get("schema", FORMAT)
+    reader = READERS.get(version) if isinstance(version, str) else None
+    if reader is None:
+        raise UnknownFormatError(
+            f"'{short(str(version))}' is not a manifest format this breeze-infra reads "
+            f"({', '.join(READERS)}); a newer breeze-infra wrote it, so upgrade to read it"
+        )
+    return reader(document)
 
 
 def build_manifest(

@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
-from urllib.parse import quote
 
 Permission = Literal["read", "write"]
 
@@ -50,13 +49,24 @@ def group_names(permissions: Iterable[Permission]) -> list[str]:
 
 
 def name_filter(group_name: str) -> str:
-    """The data source's ``name`` filter must be URL-encoded ('Workers%20AI%20Read')."""
-    return quote(group_name, safe="")
+    """The permission-group listing's ``name`` filter: the plain name ('Workers AI Read').
+
+    The API reference says the value "must be URL-encoded", but the provider's client
+    (cloudflare-go v6.10.0 ``accounts/tokenpermissiongroup.go``, ``URLQuery``) builds the query with
+    ``url.Values``, which encodes it; a pre-encoded name would go out as ``Workers%2520AI%2520Read``
+    and, decoded once by the API, match nothing.
+    """
+    return group_name
 
 
 def account_resources(account_id: str) -> str:
-    """The policy's resources as the JSON text pulumi-cloudflare 6 expects: one account, nothing else."""
-    return json.dumps({f"{ACCOUNT_SCOPE}.{account_id}": "*"})
+    """The policy's resources as JSON text, in the compact form with sorted keys the API answers.
+
+    The provider keeps the API's raw text in state (terraform-provider-cloudflare v5.x,
+    ``account_token/schema.go``: ``resources`` is a normalised JSON string); any other spacing would
+    differ from state after every ``up``.
+    """
+    return json.dumps({f"{ACCOUNT_SCOPE}.{account_id}": "*"}, separators=(",", ":"), sort_keys=True)
 
 
 def select_group_id(results: Sequence[Mapping[str, Any]], group_name: str) -> str:

@@ -127,7 +127,7 @@ def manifest_at(holder: object, shown: str, where: Sequence[str]) -> Manifest:
     any key a deployed manifest may carry: only ``--include-secret`` adds one."""
     from pydantic import ValidationError
 
-    from breeze_infra.manifest import Manifest
+    from breeze_infra.manifest import UnknownFormatError, read_manifest
 
     document = holder.get(where[-1]) if isinstance(holder, dict) else None
     if not isinstance(document, dict):
@@ -136,7 +136,9 @@ def manifest_at(holder: object, shown: str, where: Sequence[str]) -> Manifest:
             "from a breeze-infra stack"
         )
     try:
-        manifest = Manifest.model_validate(document)
+        manifest = read_manifest(document)
+    except UnknownFormatError as exc:
+        raise _bad(f"{shown}: {'.'.join([*where, 'schema'])}: {exc}") from None
     except ValidationError as exc:
         lines = [
             f"{shown}: {'.'.join([*where, *(short(str(part)) for part in e['loc'])])}: {e['msg']}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from breeze_infra.permissions import (
@@ -24,14 +22,12 @@ def test_read_alone_is_the_default_group_and_write_adds_its_group() -> None:
     assert group_names(["write", "read"]) == ["Workers AI Read", "Workers AI Write"]
 
 
-def test_name_filter_is_url_encoded() -> None:
-    assert name_filter("Workers AI Read") == "Workers%20AI%20Read"
+def test_name_filter_is_the_plain_name_since_the_client_encodes_the_query() -> None:
+    assert name_filter("Workers AI Read") == "Workers AI Read"
 
 
-def test_resources_name_exactly_one_account_as_json_text() -> None:
-    assert json.loads(account_resources(ACCOUNT_ID)) == {
-        f"com.cloudflare.api.account.{ACCOUNT_ID}": "*"
-    }
+def test_resources_name_exactly_one_account_as_compact_json_text() -> None:
+    assert account_resources(ACCOUNT_ID) == f'{{"com.cloudflare.api.account.{ACCOUNT_ID}":"*"}}'
 
 
 def test_policy_sends_sorted_unique_ids() -> None:

@@ -59,3 +59,25 @@ def test_a_deployed_manifest_is_read_without_its_key() -> None:
     assert read == manifest
     with pytest.raises(CommandError, match=r"^outputs.json: manifest: missing"):
         so.manifest_at({"manifest": "dev"}, "outputs.json", ("manifest",))
+
+
+def test_a_manifest_is_read_by_the_reader_of_its_format() -> None:
+    config = parse_config({"accountId": ACCOUNT_ID, "models": [{"id": "@cf/a/b"}]}, "t")
+    manifest = build_manifest(config, "dev", api_key_ref="ref", expires_on="2026-12-24T00:00:00Z")
+    document = manifest.model_dump(mode="json", by_alias=True)
+    unlabelled = {key: value for key, value in document.items() if key != "schema"}
+    assert so.manifest_at({"manifest": unlabelled}, "o.json", ("manifest",)) == manifest
+
+
+@pytest.mark.parametrize("schema", ["gpt-breeze-manifest/v2", 2, "v1\n::error::forged"])
+def test_a_manifest_of_an_unknown_format_asks_for_a_newer_breeze_infra(schema: object) -> None:
+    config = parse_config({"accountId": ACCOUNT_ID, "models": [{"id": "@cf/a/b"}]}, "t")
+    manifest = build_manifest(config, "dev", api_key_ref="ref", expires_on="2026-12-24T00:00:00Z")
+    document = {**manifest.model_dump(mode="json", by_alias=True), "schema": schema}
+    with pytest.raises(CommandError) as raised:
+        so.manifest_at({"manifest": document}, "o.json", ("consumers", "a", "manifest"))
+    message = str(raised.value)
+    assert raised.value.exit_code is ExitCode.BAD_INPUT
+    assert message.startswith("o.json: consumers.a.manifest.schema: '")
+    assert "(gpt-breeze-manifest/v1); a newer breeze-infra wrote it, so upgrade" in message
+    assert "\n" not in message

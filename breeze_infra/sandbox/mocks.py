@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -86,7 +85,8 @@ class FakeCloudflare(pulumi.runtime.Mocks):
         if args.token not in (ACCOUNT_GROUPS, USER_GROUPS):
             raise CloudflareRejected(f"the simulated Cloudflare has no data source {args.token}")
         self.lookups.append((args.token, dict(args.args)))
-        wanted = unquote(str(args.args.get("name") or "")).lower()
+        # The argument goes on the wire as is (url.Values encodes it) and is decoded once.
+        wanted = str(args.args.get("name") or "").lower()
         results = [
             {**group, "category": "Workers", "isSelectable": True}
             for group in PERMISSION_GROUPS

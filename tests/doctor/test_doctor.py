@@ -808,10 +808,9 @@ def test_a_check_that_raises_anything_is_a_failed_line_never_a_missing_one(
     gateway = GatewayTarget(TARGET.account_id, "breeze-infra-dev", {})
     target = replace(TARGET, models=TARGET.models[:2], gateway=gateway)
     emitted: list[Check] = []
+    client: Any = FakeClient(delay=0)
     results = asyncio.run(
-        run_checks(
-            FakeClient(delay=0), target, CLOCK, inference=True, budget=30, emit=emitted.append
-        )  # type: ignore[arg-type]
+        run_checks(client, target, CLOCK, inference=True, budget=30, emit=emitted.append)
     )
     assert [c.name for c in results] == check_names(target, True)
     assert emitted == results

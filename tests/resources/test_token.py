@@ -119,8 +119,8 @@ def test_permission_group_lookups_do_not_grow_with_models(
     result = synth(values)
     assert len(result.lookups) == lookups
     assert {args["name"] for _, args in result.lookups} <= {
-        "Workers%20AI%20Read",
-        "Workers%20AI%20Write",
+        "Workers AI Read",
+        "Workers AI Write",
     }
     assert {token for token, _ in result.lookups} == {ACCOUNT_GROUPS}
 

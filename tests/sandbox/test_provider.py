@@ -156,3 +156,29 @@ def test_create_mints_in_the_emulator_and_returns_the_value_as_a_secret(
         )
         assert emulator.minted_tokens() == []
         assert [e.action for e in emulator.token_events] == ["create", "delete"]
+
+
+@pytest.mark.parametrize(
+    ("name", "found"), [("Workers AI Read", True), ("Workers%20AI%20Read", False)]
+)
+def test_the_group_lookup_is_decoded_once_so_only_the_plain_name_finds_the_group(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    found: bool,
+) -> None:
+    with CloudflareEmulator(account_id=ACCOUNT) as emulator:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", emulator.base_url)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEFAULT_TOKEN)
+        answer = cloudflare.Invoke(
+            provider_pb2.InvokeRequest(
+                tok="cloudflare:index/getAccountApiTokenPermissionGroupsList:"
+                "getAccountApiTokenPermissionGroupsList",
+                args=values.to_struct({"accountId": ACCOUNT, "name": name}),
+            )
+        )
+        result = values.from_struct(getattr(answer, "return"))
+        ids = [group["id"] for group in result["results"]]
+        assert (WORKERS_AI_READ_ID in ids) is found and (ids != []) is found
+        [request] = [r for r in emulator.requests if r.path.endswith("/permission_groups")]
+        assert request.query == {"name": [name]}

@@ -198,7 +198,8 @@ def envelope_bytes(
     }
     if result_info is not None:
         body["result_info"] = result_info
-    return json.dumps(body).encode()
+    # Compact, as the API answers: the provider stores a policy's ``resources`` as the raw text.
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def ok(
