@@ -18,6 +18,9 @@ __all__ = [
     "GATEWAY_ROOT_ENV",
     "KEY_ENV",
     "NOW_ENV",
+    "SANDBOX_DIR_ENV",
+    "SANDBOX_PROJECT_ENV",
+    "SANDBOX_ROOT_ENV",
     "STACK_ENV",
     "TOKEN_ENV",
     "account_path",
@@ -37,6 +40,12 @@ KEY_ENV: Final = "BREEZE_API_KEY"
 NOW_ENV: Final = "BREEZE_NOW"
 """The clock, pinned (RFC 3339): the same config and clock give the same resources."""
 STACK_ENV: Final = "PULUMI_STACK"
+SANDBOX_ROOT_ENV: Final = "BREEZE_SANDBOX_ROOT"
+"""The checkout a sandbox serves: its Pulumi.yaml is read from the sandbox's copy instead."""
+SANDBOX_PROJECT_ENV: Final = "BREEZE_SANDBOX_PROJECT"
+"""The sandbox's copy of Pulumi.yaml and stacks/, where its stacks, config and salts live."""
+SANDBOX_DIR_ENV: Final = "BREEZE_SANDBOX_DIR"
+"""The sandbox's folder (``--dir``), whose lock says whether it is running."""
 
 
 def api_root(environ: Mapping[str, str] | None = None) -> str:

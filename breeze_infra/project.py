@@ -12,12 +12,14 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from breeze_infra import yamlfile
+from breeze_infra.endpoints import SANDBOX_PROJECT_ENV, SANDBOX_ROOT_ENV
 from breeze_infra.exits import UserError
 
 DEFAULT_NAME = "breeze-infra"
@@ -64,8 +66,27 @@ def find_project_file(start: Path | None = None) -> Path | None:
     for folder in (here, *here.parents):
         candidate = folder / "Pulumi.yaml"
         if candidate.is_file():
-            return candidate
+            copy = sandbox_copy(folder)
+            return candidate if copy is None else copy / "Pulumi.yaml"
     return None
+
+
+def sandbox_copy(root: Path, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The sandbox's copy of the project at ``root``, when a sandbox shell serves that checkout.
+
+    ``breeze-infra sandbox`` keeps its stacks, config and encryption salts in a copy of
+    Pulumi.yaml and stacks/ under its own folder, so trying it leaves the checkout unchanged;
+    ``pulumi`` (through the sandbox's shim) and ``breeze-infra`` both read the copy.
+    """
+    env = os.environ if environ is None else environ
+    served, copy = env.get(SANDBOX_ROOT_ENV), env.get(SANDBOX_PROJECT_ENV)
+    if not served or not copy or not (Path(copy) / "Pulumi.yaml").is_file():
+        return None
+    try:
+        same = Path(served).resolve() == root.resolve()
+    except OSError:
+        return None
+    return Path(copy).resolve() if same else None
 
 
 def find_project(start: Path | None = None) -> Project:

@@ -1,8 +1,9 @@
 """``breeze-infra sandbox``: its export lines are all a shell needs for a real ``pulumi up``.
 
-The sandbox runs as a user runs it (a foreground process, stopped with Ctrl-C); the test runs
-pulumi and breeze-infra under nothing but the variables it printed, then restarts it to see the
-minted token survive, and checks the one-line refusals.
+The sandbox runs as a user runs it (a foreground process, stopped with Ctrl-C); the test pastes
+the line it printed into a shell with a bare PATH and types plain ``pulumi`` (the CLI built here,
+through the sandbox's shim), restarts it to see the minted token survive, tears down, and finds
+the checkout as it was; then the one-line refusals.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ import os
 import signal
 import socket
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from breeze_infra.sandbox.session import DEFAULT_ACCOUNT_ID, MARKER
+from breeze_infra.sandbox.session import MARKER
 from tests.e2e.conftest import Sandbox
 
 STACK = "sandbox-trial"
+ACCOUNT_ID = "fedcba9876543210fedcba9876543210"
+"""A user's own account id, not the emulator's default: the sandbox answers for it."""
 
 
 def _free_port() -> int:
@@ -30,32 +29,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _exports(text: str) -> dict[str, str]:
-    found = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            found[key] = value.strip("'")
-    return found
-
-
 class Running:
-    def __init__(self, installed: Sandbox, folder: Path, port: int, *extra: str) -> None:
-        self.env_file = folder.parent / f"{folder.name}.env"
-        self.env_file.unlink(missing_ok=True)
+    """``breeze-infra sandbox`` in the foreground, as a user starts it; ``line`` is what it
+    printed to paste."""
+
+    def __init__(self, installed: Sandbox, folder: Path | None, port: int, *extra: str) -> None:
         base = {
-            k: v for k, v in installed.env.items() if not k.startswith(("PULUMI_", "CLOUDFLARE_"))
+            k: v
+            for k, v in installed.env.items()
+            if not k.startswith(("PULUMI_", "CLOUDFLARE_", "BREEZE_"))
         }
+        where = ["--dir", str(folder)] if folder is not None else []
         self.process = subprocess.Popen(
             [
                 str(installed.project / ".venv" / "bin" / "breeze-infra"),
                 "sandbox",
-                "--dir",
-                str(folder),
+                *where,
                 "--port",
                 str(port),
-                "--env-file",
-                str(self.env_file),
                 *extra,
             ],
             cwd=installed.project,
@@ -64,12 +55,9 @@ class Running:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 60
-        while not self.env_file.is_file() or not self.env_file.read_text():
-            assert self.process.poll() is None, self.process.communicate()
-            assert time.monotonic() < deadline, "the sandbox did not start in 60 s"
-            time.sleep(0.2)
-        self.env = _exports(self.env_file.read_text())
+        assert self.process.stdout is not None
+        self.line = self.process.stdout.readline().rstrip("\n")
+        assert self.line.startswith("source "), (self.line, self.process.stderr)
 
     def stop(self) -> tuple[int, str, str]:
         self.process.send_signal(signal.SIGINT)
@@ -77,61 +65,63 @@ class Running:
         return self.process.returncode, out, err
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "sandbox"
+def _git_snapshot(project: Path) -> None:
+    """The copy as a fresh clone: a git repository with everything committed."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "clone"], cwd=project, check=True)
 
 
-def test_a_shell_with_the_sandbox_exports_runs_pulumi_up_and_doctor(
-    installed: Sandbox, folder: Path
+def test_pasting_the_printed_line_then_plain_pulumi_up_works_and_leaves_the_checkout_clean(
+    installed: Sandbox,
 ) -> None:
-    port = _free_port()
-    running = Running(installed, folder, port)
-    env = {**{k: v for k, v in os.environ.items() if k in ("HOME", "LANG")}, **running.env}
-    assert set(running.env) >= {
-        "PATH",
-        "PULUMI_HOME",
-        "PULUMI_BACKEND_URL",
-        "PULUMI_CONFIG_PASSPHRASE",
-        "CLOUDFLARE_BASE_URL",
-        "CLOUDFLARE_API_TOKEN",
-    }
-    assert running.env["CLOUDFLARE_BASE_URL"] == f"http://127.0.0.1:{port}/client/v4"
     project = installed.project
-    python = str(project / ".venv" / "bin" / "python")
+    if not (project / ".git").is_dir():
+        _git_snapshot(project)
+    port = _free_port()
+    running = Running(installed, None, port)
+    assert running.line == "source .breeze-sandbox/env"
+    shell_env = {
+        **{k: v for k, v in os.environ.items() if k in ("HOME", "LANG")},
+        "PATH": "/usr/bin:/bin",
+    }
 
-    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(script: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            list(args),
+            ["bash", "-c", f"{running.line} && {script}"],
             cwd=project,
-            env=env,
+            env=shell_env,
             capture_output=True,
             text=True,
             check=False,
             input=input,
         )
-        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        assert done.returncode == 0, (script, done.stdout, done.stderr)
         return done
 
-    inline = [python, "-m", "breeze_infra.sandbox.inline", "pulumi"]
-    run(*inline, "stack", "init", STACK)
-    run(*inline, "config", "set", "breeze-infra:accountId", DEFAULT_ACCOUNT_ID)
-    run(*inline, "config", "set", "--path", "breeze-infra:models[0].id", "@cf/openai/gpt-oss-20b")
-    run(*inline, "up", "--yes")
-    outputs = run("pulumi", "stack", "output", "--json", "--show-secrets").stdout
-    doctor = [str(project / ".venv" / "bin" / "breeze-infra"), "doctor", "--stack", STACK]
-    run(*doctor, "--from-outputs", "-", input=outputs)
+    run(f"pulumi stack init {STACK}")
+    run(f"pulumi config set breeze-infra:accountId {ACCOUNT_ID}")
+    run("pulumi config set --path 'breeze-infra:models[0].id' @cf/openai/gpt-oss-20b")
+    run("pulumi up --yes")
+    outputs = run("pulumi stack output --json --show-secrets").stdout
+    run(f"breeze-infra doctor --stack {STACK} --from-outputs -", input=outputs)
     code, _out, err = running.stop()
     assert code == 0, err
+    folder = project / ".breeze-sandbox"
     assert (folder / MARKER).is_file() and (folder / "state").is_dir()
 
-    again = Running(installed, folder, port)
-    assert again.env == running.env
-    run(*doctor, "--from-outputs", "-", input=outputs)  # the emulator still knows the token
-    run(*inline, "destroy", "--yes")
+    again = Running(installed, None, port)
+    run(f"breeze-infra doctor --stack {STACK} --from-outputs -", input=outputs)
+    run("pulumi destroy --yes")
+    run(f"pulumi stack rm --yes {STACK}")
     assert again.stop()[0] == 0
     tokens = json.loads((folder / "emulator-tokens.json").read_text())
     assert [t["value"] for t in tokens if t["record"]] == [], "destroy left a live token"
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == "", "the sandbox changed the checkout"
 
 
 def test_a_busy_port_and_a_foreign_folder_are_refused_in_one_line(

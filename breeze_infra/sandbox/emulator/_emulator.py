@@ -51,9 +51,14 @@ class CloudflareEmulator:
         latency: float = 0.0,
         default_per_page: int = 100,
         port: int = 0,
+        any_account: bool = False,
+        on_token_write: Callable[[CloudflareEmulator], None] | None = None,
     ) -> None:
         self.requested_port = port
         """0 (the default) takes a free port."""
+        self._on_token_write = on_token_write
+        """Called after each token write through the API, before its answer is sent (the
+        sandbox saves its tokens there, so a token Pulumi recorded is never lost to a kill)."""
         initial = list(tokens) if tokens is not None else [TokenInfo(DEFAULT_TOKEN)]
         catalog = list(models) if models is not None else default_catalog()
         self._state = State(
@@ -61,6 +66,7 @@ class CloudflareEmulator:
             default_per_page=default_per_page,
             tokens={t.value: t for t in initial},
             models={m.name: m for m in catalog},
+            any_account=any_account,
         )
         self._lock = self._state.lock
         self._stopping = threading.Event()
@@ -318,4 +324,12 @@ class CloudflareEmulator:
             return None
         if fault is not None:
             return Answer(fault.http_status, fault.body, fault.headers)
-        return self.gateways.route(request) or route(self._state, request)
+        with self._lock:
+            writes = len(self._state.events)
+        answer = self.gateways.route(request) or route(self._state, request)
+        if self._on_token_write is not None:
+            with self._lock:
+                written = len(self._state.events) != writes
+            if written:
+                self._on_token_write(self)
+        return answer

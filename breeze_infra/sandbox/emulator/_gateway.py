@@ -143,7 +143,7 @@ class GatewayRoutes:
         parts = [p for p in request.path.removeprefix(API_PREFIX).split("/") if p]
         if parts[:1] != ["accounts"] or parts[2:4] != ["ai-gateway", "gateways"]:
             return None
-        if parts[1] != self._emulator.account_id:
+        if not self._emulator.state.serves(parts[1]):
             return error(400, 7003, f"Could not route to {request.path}")
         denied = self._authorise(request, READ if request.method == "GET" else WRITE)
         return denied or self._crud(request, parts[4:])
@@ -220,7 +220,7 @@ class GatewayRoutes:
         if request.method != "POST":
             return error(405, 10405, "Method not allowed")  # emulator-invented
         account, gateway_id = parts[0], parts[1]
-        config = self.gateway(gateway_id) if account == self._emulator.account_id else None
+        config = self.gateway(gateway_id) if self._emulator.state.serves(account) else None
         if config is None:
             return error(404, 2001, "Gateway not found")  # emulator-invented code
         if config.get("authentication"):
@@ -301,7 +301,7 @@ class GatewayRoutes:
         variables = (body.get("variables") or {}) if isinstance(body, dict) else {}
         if not isinstance(query, str) or not isinstance(variables, dict):
             return _graphql_error("expected {query, variables}")
-        if variables.get("accountTag") != self._emulator.account_id:
+        if not self._emulator.state.serves(variables.get("accountTag")):
             return _graphql_error("accountTag: no such account, or no access to it")
         window = variables.get("filter") or {}
         since, until = (

@@ -30,7 +30,7 @@ def route(state: State, request: RecordedRequest) -> Answer:
         return _tokens.user_route(state, request, parts) or _no_route()
     if len(parts) < 2 or parts[0] != "accounts":
         return _no_route()
-    if parts[1] != state.account_id:
+    if not state.serves(parts[1]):
         return error(
             400,
             7003,

@@ -26,6 +26,8 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 256
+    allow_reuse_address = True
+    """SO_REUSEADDR: a sandbox restarted right after a kill binds its port again (TIME_WAIT)."""
 
     def __init__(self, emulator: CloudflareEmulator) -> None:
         self.emulator = emulator

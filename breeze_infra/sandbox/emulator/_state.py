@@ -6,6 +6,7 @@ family reads and writes :class:`State` under ``state.lock`` and nothing else.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -112,9 +113,23 @@ class State:
     """What the emulator calls now: tokens' issued_on and last_used_on. A test sets it to move
     the emulator into another rotation window along with BREEZE_NOW."""
 
+    any_account: bool = False
+    """The sandbox's mode: every well-formed account id is one this emulator serves, so the id a
+    user's stack names works; tests keep the default, one account, and 7003 for any other."""
+
     def now_text(self) -> str:
         """Now in Cloudflare's token time format."""
         return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def serves(self, account: object) -> bool:
+        """Whether ``account`` is an account id this emulator answers for."""
+        if account == self.account_id:
+            return True
+        return self.any_account and isinstance(account, str) and bool(_ACCOUNT.fullmatch(account))
+
+
+_ACCOUNT = re.compile(r"[0-9a-f]{32}")
+"""An account id as Cloudflare shows it: 32 lowercase hex characters."""
 
 
 def token_of(state: State, request: RecordedRequest) -> TokenInfo | None:
