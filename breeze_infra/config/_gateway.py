@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 from pydantic.alias_generators import to_camel
 
 from breeze_infra.fields import Matches, refuse_tokens
@@ -21,6 +21,10 @@ GATEWAY_LIMITS: Final = {"free": 10, "paid": 20}
 DEFAULT_REQUESTS = 240
 DEFAULT_PER_SECONDS = 60
 DEFAULT_RETAIN = 10_000
+RETAIN_RANGE: Final = (10_000, 10_000_000)
+"""``log_management``'s range in the Terraform provider pulumi-cloudflare 6 wraps
+(terraform-provider-cloudflare v5.19.1 to v5.22.0, ``internal/services/ai_gateway/schema.go``:
+``int64validator.Between(10000, 10000000)``); outside it the provider refuses the gateway."""
 
 
 class _Settings(BaseModel):
@@ -73,10 +77,43 @@ class Logs(_Settings):
 
     retain: int = Field(
         DEFAULT_RETAIN,
-        ge=1,
-        le=10_000_000,
-        description="How many request logs the gateway keeps; the oldest are deleted first.",
+        ge=RETAIN_RANGE[0],
+        le=RETAIN_RANGE[1],
+        description="How many request logs the gateway keeps (10,000 to 10,000,000, the "
+        "provider's range); the oldest are deleted first.",
     )
+
+    @field_validator("retain", mode="before")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        low, high = RETAIN_RANGE
+        if isinstance(value, int) and not isinstance(value, bool) and not low <= value <= high:
+            raise ValueError(
+                f"must be from {low:,} to {high:,}, the range the Cloudflare provider accepts "
+                f"(got {value})"
+            )
+        return value
+
+
+def _logs_kind(value: Any) -> str | None:
+    """The union's branch: settings (tag '') or off; None is refused with one message."""
+    if isinstance(value, (dict, Logs)):
+        return ""
+    if value is False or (isinstance(value, str) and value == "off"):
+        return "off"
+    return None
+
+
+LogsChoice = Annotated[
+    Annotated[Logs, Tag("")] | Annotated[Literal["off", False], Tag("off")],
+    Discriminator(
+        _logs_kind,
+        custom_error_type="logs_choice",
+        custom_error_message="must be {retain: N} or 'off'",
+    ),
+]
+"""A tagged union, so a wrong value gets one message, never one per branch or a class name; the
+settings' tag is empty, which ``key_path`` leaves out of the key it names."""
 
 
 class Cache(_Settings):
@@ -110,7 +147,7 @@ class GatewaySettings(_Settings):
         description="A dollar budget. Cloudflare may report postpaid Workers AI traffic at $0, "
         "so do not count on it alone.",
     )
-    logs: Logs | Literal["off", False] = Field(
+    logs: LogsChoice = Field(
         default_factory=Logs,
         description="Request logs (prompts and answers included): {retain: N}, or 'off'.",
     )

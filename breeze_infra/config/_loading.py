@@ -176,6 +176,7 @@ def _problem(error: Any, namespace: str) -> tuple[str | None, str]:
 def key_path(loc: tuple[str | int, ...], namespace: str = NAMESPACE) -> str:
     """('models', 2, 'id') -> 'breeze-infra:models[2].id', as a user would write it."""
     text = namespace + ":"
+    loc = tuple(part for part in loc if part != "")  # a tagged union's unnamed branch
     for index, part in enumerate(loc):
         if isinstance(part, int):
             text += f"[{part}]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -88,3 +89,35 @@ def test_a_gateway_changed_by_hand_is_named_setting_by_setting(online: OnlineCli
     assert "changed outside breeze-infra" in line
     assert "authentication: want False, found True" in line
     assert "rate_limiting_limit: want 240, found 100000" in line
+
+
+@pytest.mark.parametrize(
+    "root",
+    ["http://192.0.2.1/v1", "ftp://x y"],
+    ids=["plain-http-elsewhere", "not-a-url"],
+)
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_gateway_root_refused_before_connecting_fails_the_model_check(
+    online: OnlineCli, root: str, as_json: bool
+) -> None:
+    """Issue 20, A: the refusal (a ValueError) used to make the model's line vanish, exit 0."""
+    result = online(
+        "doctor",
+        "--stack",
+        "dev",
+        *(["--json"] if as_json else []),
+        BREEZE_API_KEY=KEY,
+        CLOUDFLARE_AI_GATEWAY_BASE_URL=root,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    if as_json:
+        checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+        model = checks[f"model {CHAT[0]}"]
+        assert model["status"] == "fail"
+        assert model["detail"].startswith("could not run: ")
+        assert set(checks) >= {"token", "route", f"model {CHAT[0]}"}
+    else:
+        line = line_of(result, f"model {CHAT[0]}")
+        assert line.startswith("fail")
+        assert "could not run: " in line
+    assert not re.search(r"Traceback|Error\b", result.stdout + result.stderr)

@@ -186,3 +186,46 @@ def test_the_offline_manifest_carries_the_gateway_url(cli: CliRun, stacks_dir: P
     result = cli("--stacks-dir", str(stacks_dir), "manifest", "--stack", "dev")
     assert result.returncode == 0, result.stderr
     assert f'"baseUrl": "{GATEWAY_URL}"' in result.stdout
+
+
+@pytest.mark.parametrize("retain", [0, 5000, 9999, 10_000_001])
+def test_logs_outside_the_providers_range_are_refused_naming_the_key_and_range(
+    retain: int,
+) -> None:
+    assert problems(minimal_values(gateway={"logs": {"retain": retain}})) == [
+        "stacks/Pulumi.dev.yaml: breeze-infra:gateway.logs.retain: must be from 10,000 to "
+        f"10,000,000, the range the Cloudflare provider accepts (got {retain})"
+    ]
+
+
+@pytest.mark.parametrize("retain", [10_000, 10_000_000])
+def test_logs_at_the_ends_of_the_range_are_kept(retain: int) -> None:
+    config = parse_config(minimal_values(gateway={"logs": {"retain": retain}}), "x", "dev")
+    assert config.gateway is not None and config.gateway.logs_retained == retain
+
+
+@pytest.mark.parametrize("logs", ["on", 5, True, None])
+def test_a_logs_value_of_neither_shape_gets_one_line_naming_no_class(logs: object) -> None:
+    [line] = problems(minimal_values(gateway={"logs": logs}))
+    assert line.startswith(
+        "stacks/Pulumi.dev.yaml: breeze-infra:gateway.logs: must be {retain: N} or 'off' (got "
+    )
+
+
+def test_validate_refuses_logs_below_the_providers_range_with_exit_2(
+    cli: CliRun, stacks_dir: Path
+) -> None:
+    write_stack(
+        stacks_dir,
+        "dev",
+        f"config:\n  breeze-infra:accountId: {ACCOUNT_ID}\n"
+        "  breeze-infra:models: [{id: '@cf/meta/llama-3.1-8b-instruct'}]\n"
+        "  breeze-infra:gateway: {logs: {retain: 5000}}\n",
+    )
+    result = cli("--stacks-dir", str(stacks_dir), "validate", "--stack", "dev")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.endswith(
+        "/Pulumi.dev.yaml: breeze-infra:gateway.logs.retain: must be from 10,000 to 10,000,000, "
+        "the range the Cloudflare provider accepts (got 5000)"
+    )

@@ -146,3 +146,14 @@ def test_the_key_stays_secret_with_the_gateway_on(synth: Synth) -> None:
     )
     assert result.issued
     assert not any(value in visible for value in result.issued.values())
+
+
+def test_logs_kept_below_the_providers_range_stop_the_program_in_one_line() -> None:
+    fake = FakeCloudflare()
+    with pytest.raises(pulumi.RunError) as caught:
+        synthesize("dev", minimal_values(gateway={"logs": {"retain": 5000}}), NOW, fake)
+    assert str(caught.value).splitlines() == [
+        "stacks/Pulumi.dev.yaml: breeze-infra:gateway.logs.retain: must be from 10,000 to "
+        "10,000,000, the range the Cloudflare provider accepts (got 5000)"
+    ]
+    assert fake.created == [] and fake.lookups == []
