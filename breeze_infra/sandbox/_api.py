@@ -54,8 +54,8 @@ def call_api(
         # As the real provider reports it: cloudflare-go v4's apierror.Error()
         # (internal/apierror/apierror.go): METHOD "URL": STATUS Reason BODY.
         reason = answer.reason_phrase or ""
-        body = answer.text[:2000]
+        raw = answer.text[:2000]
         raise CloudflareAnswer(
-            f'{method} "{answer.request.url}": {answer.status_code} {reason} {body}'
+            f'{method} "{answer.request.url}": {answer.status_code} {reason} {raw}'
         )
     return envelope.get("result")

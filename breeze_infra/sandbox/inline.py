@@ -92,7 +92,7 @@ def _language_server(entry: Path) -> Any:
     import pulumi
     from pulumi.automation._server import LanguageServer
 
-    class _Server(LanguageServer):  # type: ignore[misc]
+    class _Server(LanguageServer):
         def __init__(self) -> None:
             self.bailed = False
             super().__init__(self._run)
@@ -106,7 +106,7 @@ def _language_server(entry: Path) -> Any:
                 raise
 
         def Run(self, request: Any, context: Any) -> Any:
-            result = super().Run(request, context)
+            result = super().Run(request, context)  # type: ignore[no-untyped-call]
             if self.bailed and result.error:
                 result.error = ""
                 result.bail = True
