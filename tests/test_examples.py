@@ -111,10 +111,12 @@ def test_the_team_example_gives_each_active_consumer_its_own_token(
     synth: Callable[..., SynthResult],
 ) -> None:
     result = synth(read_namespace(EXAMPLES / "Pulumi.consumers.yaml"), stack="consumers")
-    assert sorted(result.outputs["consumers"]) == ["alice", "support-team"]
+    assert sorted(result.outputs["consumers"]) == ["alice", "carol", "support-team"]
     tokens = [r.name for r in result.tokens]
     assert sorted(tokens) == [
-        f"workers-ai-{name}-slot-{slot}" for name in ("alice", "support-team") for slot in "ab"
+        f"workers-ai-{name}-slot-{slot}"
+        for name in ("alice", "carol", "support-team")
+        for slot in "ab"
     ]
 
 

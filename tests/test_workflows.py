@@ -376,6 +376,7 @@ def test_every_breeze_infra_invocation_is_accepted_by_the_cli() -> None:
         "validate",
         "synth",
         "manifest",
+        "card",
         "doctor",
         "usage",
     }

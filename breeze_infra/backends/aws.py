@@ -57,6 +57,10 @@ class AwsSecretsManagerEntry(Entry):
         query = f"?region={self.region}" if self.region else ""
         return f"aws-secretsmanager:{self.name}{query}#{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        region = f", region {self.region}" if self.region else ""
+        return f"AWS Secrets Manager: secret {self.name}{region}, JSON key {API_KEY}"
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         from pulumi_aws import secretsmanager
 

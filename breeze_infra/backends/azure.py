@@ -47,6 +47,12 @@ class AzureKeyVaultEntry(Entry):
     def reference(self, stack: str) -> str:
         return f"https://{self.vault_name}.vault.azure.net/secrets/{self.secret_name}#{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        return (
+            f"Azure Key Vault: vault {self.vault_name}, secret {self.secret_name}, "
+            f"JSON key {API_KEY}"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         from pulumi_azure_native import keyvault
 

@@ -104,6 +104,11 @@ class Entry(BaseModel):
         """Where a reader finds the key (the manifest's ``apiKeyRef``); never the key itself."""
         raise NotImplementedError
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        """Where a person finds the key, in the words of the backend's own console or CLI; one
+        line, never the key. Setup cards and reminders print it."""
+        raise NotImplementedError
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         """Register the resources that hold the values; return the stack outputs it adds."""
         raise NotImplementedError

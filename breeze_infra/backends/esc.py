@@ -52,6 +52,13 @@ class EscEntry(Entry):
     def reference(self, stack: str) -> str:
         return f"esc:{self.organization}/{self.project}/{self.environment}#{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        return (
+            f"Pulumi ESC: environment {self.organization}/{self.project}/{self.environment}, "
+            f"value {API_KEY} (esc env get {self.organization}/{self.project}/"
+            f"{self.environment} {API_KEY} --show-secrets)"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         import pulumi
         import pulumi_pulumiservice as pulumiservice

@@ -60,6 +60,10 @@ class GcpSecretManagerEntry(Entry):
         project = f"projects/{self.project}/" if self.project else ""
         return f"gcp-secretmanager:{project}secrets/{self.secret_id}/versions/latest#{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        project = f", project {self.project}" if self.project else ""
+        return f"Google Secret Manager: secret {self.secret_id}{project}, JSON key {API_KEY}"
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         from pulumi_gcp import secretmanager
 

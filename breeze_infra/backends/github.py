@@ -71,6 +71,13 @@ class GitHubActionsEntry(Entry):
         scope = f"/{self.environment}" if self.environment else ""
         return f"github:{self.repository}{scope}#{self.api_key_secret_name}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        scope = f", environment {self.environment}" if self.environment else ""
+        return (
+            f"GitHub Actions: repository {self.repository}{scope}, secret "
+            f"{self.api_key_secret_name} (readable by workflows only, not by a person)"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         import pulumi
         import pulumi_github as github

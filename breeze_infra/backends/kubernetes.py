@@ -38,6 +38,13 @@ class KubernetesEntry(Entry):
     def reference(self, stack: str) -> str:
         return f"k8s:{self.namespace}/{self.name}#{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        return (
+            f"Kubernetes: namespace {self.namespace}, secret {self.name}, key {API_KEY} "
+            f"(kubectl get secret {self.name} -n {self.namespace} "
+            f"-o jsonpath='{{.data.{API_KEY}}}' | base64 -d)"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         import pulumi_kubernetes.core.v1 as core
         import pulumi_kubernetes.meta.v1 as meta

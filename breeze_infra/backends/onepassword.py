@@ -45,6 +45,12 @@ class OnePasswordEntry(Entry):
     def reference(self, stack: str) -> str:
         return f"op://{self.vault}/{self.item_title(stack)}/password"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        return (
+            f"1Password: vault {self.vault}, item '{self.item_title(stack)}', field 'password' "
+            f"(op read '{self.reference(stack)}')"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         import pulumi_onepassword as onepassword
 

@@ -23,5 +23,16 @@ class PulumiStackEntry(Entry):
     def reference(self, stack: str, project: str = PROJECT) -> str:
         return f"pulumi-stack://{project}/{stack}/outputs/{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        if consumer is None:
+            return (
+                f"Pulumi stack outputs: pulumi stack output {API_KEY} --stack {stack} "
+                "--show-secrets"
+            )
+        return (
+            f"Pulumi stack outputs: pulumi stack output apiKeys --stack {stack} --show-secrets "
+            f"--json, key {consumer}"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         return {BASE_URL: delivery.base_url, API_KEY: delivery.api_key}

@@ -53,6 +53,13 @@ class VaultEntry(Entry):
         query = f"?namespace={self.namespace}" if self.namespace else ""
         return f"vault:{self.mount}/{self.path}{query}#{API_KEY}"
 
+    def where(self, stack: str, consumer: str | None = None) -> str:
+        namespace = f"namespace {self.namespace}, " if self.namespace else ""
+        return (
+            f"Vault: {namespace}mount {self.mount}, path {self.path}, key {API_KEY} "
+            f"(vault kv get -mount={self.mount} -field={API_KEY} {self.path})"
+        )
+
     def write(self, delivery: Delivery) -> dict[str, Any]:
         from pulumi_vault import kv
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 COMMANDS: Final = (
     "validate",
     "manifest",
+    "card",
     "doctor",
     "usage",
     "synth",

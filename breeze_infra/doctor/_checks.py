@@ -19,7 +19,7 @@ from breeze_infra.cloudflare import CloudflareClient, inference_base_url
 from breeze_infra.config import NAMESPACE
 from breeze_infra.doctor._gateway import check_gateway, gateway_inference
 from breeze_infra.doctor._judging import judge_token
-from breeze_infra.doctor._report import Check
+from breeze_infra.doctor._report import Check, could_not_run
 from breeze_infra.doctor._targets import Owner, Target
 from breeze_infra.endpoints import account_path
 from breeze_infra.errors import (
@@ -128,13 +128,20 @@ def _timer(loop: asyncio.AbstractEventLoop, tasks: _Tasks) -> Callable[[str], fl
 async def _answer(
     name: str, task: asyncio.Future[Check], deadline_at: float, budget: float
 ) -> Check:
-    """The task's verdict, waited for until the deadline; a failure when it did not come."""
+    """The task's verdict, waited for until the deadline; a failure when it did not come, or when
+    the check raised anything at all (never a missing line)."""
     remaining = deadline_at - asyncio.get_running_loop().time()
     if not task.done() and remaining > 0:
         await asyncio.wait({task}, timeout=remaining)
-    if task.done():
+    if not task.done():
+        return Check(name, "fail", f"no answer within the {budget:g} s budget (--timeout)")
+    if task.cancelled():
+        return Check(name, "fail", "could not run: cancelled")
+    error = task.exception()
+    if error is None:
         return task.result()
-    return Check(name, "fail", f"no answer within the {budget:g} s budget (--timeout)")
+    _log.debug("check %s raised", name, exc_info=error)
+    return could_not_run(name, error)
 
 
 def _skipped(target: Target) -> Check:

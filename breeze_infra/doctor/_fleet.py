@@ -16,7 +16,7 @@ from typing import IO, Final
 
 from breeze_infra.cloudflare import open_client, run_bounded
 from breeze_infra.doctor._checks import _REPORT_GRACE, cancel_all, run_checks
-from breeze_infra.doctor._report import Check, check_names, format_check
+from breeze_infra.doctor._report import Check, check_names, could_not_run, format_check
 from breeze_infra.doctor._targets import Target, key_owner
 from breeze_infra.exits import CommandError, ExitCode
 from breeze_infra.limiter import DOCTOR_LIMITS, Limits, RequestLimiter
@@ -162,6 +162,10 @@ class _Run:
                 slot.code = await self._checked(slot, target, key)
             except CommandError as exc:
                 slot.error = exc
+            except Exception as exc:
+                _log.debug("consumer check raised", exc_info=exc)
+                slot.lines.put_nowait(could_not_run("doctor", exc))
+                slot.code = ExitCode.FAILED
             finally:
                 slot.lines.put_nowait(None)
 

@@ -29,6 +29,18 @@ class Check:
     """How long the check took, from the start of the run (for ``doctor --json``)."""
 
 
+def could_not_run(name: str, error: BaseException) -> Check:
+    """A check (or a consumer's whole run) that raised outside the error model: a failed line.
+
+    A health check that could not run never passes and never disappears: whatever it raised (a
+    refused URL, a bug) becomes its line, in the text report and in ``--json`` alike. The text is
+    the exception's own message (masked and kept to one line when printed), never its class.
+    """
+    said = str(error).strip()
+    why = said if said else "an unexpected failure; run with --debug and please report it"
+    return Check(name, "fail", f"could not run: {why}")
+
+
 def check_names(target: Target, inference: bool) -> list[str]:
     models = [f"model {m}" for m in target.models] if inference else ["models"]
     return ["token", "route", *(["gateway"] if target.gateway else []), *models]

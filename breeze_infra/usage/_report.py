@@ -17,9 +17,9 @@ from typing import Any
 
 from breeze_infra.cloudflare import CloudflareClient
 from breeze_infra.config import NAMESPACE, StackConfig
-from breeze_infra.endpoints import account_path
 from breeze_infra.gateway import gateway_ids
 from breeze_infra.rotation import timestamp
+from breeze_infra.token_listing import SlotToken, list_slot_tokens, owner_of
 from breeze_infra.usage._queries import (
     GATEWAY_DATASET,
     GATEWAY_QUERY,
@@ -27,8 +27,6 @@ from breeze_infra.usage._queries import (
     INFERENCE_QUERY,
     query_dataset,
 )
-
-_TOKEN_NAME = re.compile(r"^breeze-infra (?P<owner>\S+) slot-(?P<slot>[ab]) ")
 
 
 def parse_since(text: str) -> timedelta:
@@ -136,14 +134,7 @@ async def collect(
         client, config.account_id, INFERENCE_DATASET, INFERENCE_QUERY, since, until
     )
     report.neurons = _neuron_rows(inference)
-    tokens_path = (
-        f"{account_path(config.account_id)}/tokens"
-        if config.token.owner == "account"
-        else "/user/tokens"
-    )
-    listing = await client.get_all_pages(
-        tokens_path, per_page=50, permission_hint="Account API Tokens Read"
-    )
+    listing = await list_slot_tokens(client, config)
     report.keys = _key_use(listing, config, stack, consumers)
     report.stale = _stale(report.keys, config, now - timedelta(days=stale_days))
     report.api_requests = client.request_count
@@ -206,19 +197,17 @@ def _neuron_rows(groups: Sequence[Mapping[str, Any]]) -> list[NeuronRow]:
 
 
 def _key_use(
-    listing: Sequence[Any], config: StackConfig, stack: str, consumers: Sequence[str] | None
+    listing: Sequence[SlotToken],
+    config: StackConfig,
+    stack: str,
+    consumers: Sequence[str] | None,
 ) -> list[KeyUse]:
     seen: dict[str, dict[str, str | None]] = defaultdict(lambda: {"a": None, "b": None})
     for token in listing:
-        if not isinstance(token, dict):
-            continue
-        match = _TOKEN_NAME.match(str(token.get("name", "")))
-        if not match:
-            continue
-        used = token.get("last_used_on")
-        slot = seen[match.group("owner")]
-        if isinstance(used, str) and (slot[match.group("slot")] or "") < used:
-            slot[match.group("slot")] = used
+        used = token.last_used_on
+        slot = seen[token.owner]
+        if used is not None and (slot[token.slot] or "") < used:
+            slot[token.slot] = used
     if config.consumers is None:
         own = seen.get(stack, {"a": None, "b": None})
         return [KeyUse(None, own["a"], own["b"])]
@@ -226,7 +215,7 @@ def _key_use(
     for consumer in config.consumers:
         if consumer.revoked or (consumers is not None and consumer.name not in consumers):
             continue
-        own = seen.get(f"{stack}/{consumer.name}", {"a": None, "b": None})
+        own = seen.get(owner_of(stack, consumer.name), {"a": None, "b": None})
         result.append(KeyUse(consumer.name, own["a"], own["b"]))
     return result
 

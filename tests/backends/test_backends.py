@@ -251,6 +251,15 @@ def test_the_reference_says_where_the_key_is_never_what_it_is(backend: str) -> N
 
 
 @pytest.mark.parametrize("backend", CASES)
+def test_each_backend_names_the_keys_place_for_a_person(backend: str) -> None:
+    entry = parse_config(minimal_values(secrets=[CASES[backend].entry]), "test").secrets[0]
+    place = entry.where("prod", "alice")
+    assert place.split(":", 1)[0] not in ("", backend)
+    assert "\n" not in place
+    assert "cfat_" not in place
+
+
+@pytest.mark.parametrize("backend", CASES)
 def test_a_rotation_updates_the_same_resources_in_place(backend: str) -> None:
     before, after = run([CASES[backend].entry]), run([CASES[backend].entry], NEXT_WINDOW)
     assert current_key(before) != current_key(after)

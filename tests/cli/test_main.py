@@ -151,7 +151,17 @@ COMMANDS = sorted(
 def test_every_command_is_listed() -> None:
     assert (
         sorted(
-            ["validate", "manifest", "doctor", "usage", "synth", "sandbox", "schema", "completion"]
+            [
+                "validate",
+                "manifest",
+                "card",
+                "doctor",
+                "usage",
+                "synth",
+                "sandbox",
+                "schema",
+                "completion",
+            ]
         )
         == COMMANDS
     )

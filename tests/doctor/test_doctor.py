@@ -25,6 +25,7 @@ from breeze_infra.doctor import (
     Check,
     Consumer,
     Target,
+    check_names,
     judge_token,
     run_checks,
     run_fleet,
@@ -771,3 +772,76 @@ def test_the_timeout_reports_consumers_not_reached_and_fails(
     assert last[0].startswith("fail  doctor  not checked: the 2 s budget (--timeout) ran out")
     # Not reached means not asked: fewer requests than two per consumer.
     assert emu.total_requests < 2 * len(names)
+
+
+class Arbitrary(Exception):
+    """Nothing the checks know: stands for any bug or refusal outside the error model."""
+
+
+@pytest.mark.parametrize("which", ["_token", "_route", "check_gateway", "_model"])
+@pytest.mark.parametrize(
+    "error", [Arbitrary("the gateway root is refused"), Arbitrary(), KeyError("x")]
+)
+def test_a_check_that_raises_anything_is_a_failed_line_never_a_missing_one(
+    monkeypatch: pytest.MonkeyPatch, which: str, error: Exception
+) -> None:
+    from breeze_infra.doctor import _checks
+    from breeze_infra.doctor._gateway import GatewayTarget
+
+    async def raises(*_: Any, **__: Any) -> Check:
+        raise error
+
+    def passes(name: str) -> Any:
+        async def check(*args: Any, **__: Any) -> Check:
+            return Check(f"model {args[2]}" if name == "model" else name, "ok", "fine")
+
+        return check
+
+    for function, name in [
+        ("_token", "token"),
+        ("_route", "route"),
+        ("check_gateway", "gateway"),
+        ("_model", "model"),
+    ]:
+        monkeypatch.setattr(_checks, function, passes(name))
+    monkeypatch.setattr(_checks, which, raises)
+    gateway = GatewayTarget(TARGET.account_id, "breeze-infra-dev", {})
+    target = replace(TARGET, models=TARGET.models[:2], gateway=gateway)
+    emitted: list[Check] = []
+    client: Any = FakeClient(delay=0)
+    results = asyncio.run(
+        run_checks(client, target, CLOCK, inference=True, budget=30, emit=emitted.append)
+    )
+    assert [c.name for c in results] == check_names(target, True)
+    assert emitted == results
+    failed = [c for c in results if c.status == "fail"]
+    raised = {"_token": "token", "_route": "route", "check_gateway": "gateway"}
+    expected = [raised[which]] if which in raised else [f"model {m}" for m in target.models]
+    assert [c.name for c in failed] == expected
+    for check in failed:
+        assert check.detail.startswith("could not run: ")
+        assert "Arbitrary" not in check.detail and "KeyError" not in check.detail
+
+
+def test_a_consumer_whose_run_raises_is_a_failed_line_and_fails_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from breeze_infra.doctor import _fleet
+
+    async def raises(*_: Any, **__: Any) -> list[Check]:
+        raise Arbitrary("boom")
+
+    monkeypatch.setattr(_fleet, "run_checks", raises)
+    seen: list[Check] = []
+    out = io.StringIO()
+    code = run_fleet(
+        [Consumer(None, TARGET, KEY)],
+        now=CLOCK,
+        timeout=30,
+        inference=False,
+        out=out,
+        on_check=lambda _, check: seen.append(check),
+    )
+    assert code == 1
+    assert seen == [Check("doctor", "fail", "could not run: boom")]
+    assert out.getvalue().startswith("fail  doctor")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -145,3 +146,35 @@ def test_settings_the_stack_leaves_off_but_found_on_are_named() -> None:
     on = {"enabled": True, "action": "BLOCK", "profiles": ["x"]}
     assert differences(intended, {**intended, "dlp": {"enabled": False}}) == []
     assert [d.split(":")[0] for d in differences(intended, {**intended, "dlp": on})] == ["dlp"]
+
+
+@pytest.mark.parametrize(
+    "root",
+    ["http://192.0.2.1/v1", "ftp://x y"],
+    ids=["plain-http-elsewhere", "not-a-url"],
+)
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_gateway_root_refused_before_connecting_fails_the_model_check(
+    online: OnlineCli, root: str, as_json: bool
+) -> None:
+    """Issue 20, A: the refusal (a ValueError) used to make the model's line vanish, exit 0."""
+    result = online(
+        "doctor",
+        "--stack",
+        "dev",
+        *(["--json"] if as_json else []),
+        BREEZE_API_KEY=KEY,
+        CLOUDFLARE_AI_GATEWAY_BASE_URL=root,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    if as_json:
+        checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+        model = checks[f"model {CHAT[0]}"]
+        assert model["status"] == "fail"
+        assert model["detail"].startswith("could not run: ")
+        assert set(checks) >= {"token", "route", f"model {CHAT[0]}"}
+    else:
+        line = line_of(result, f"model {CHAT[0]}")
+        assert line.startswith("fail")
+        assert "could not run: " in line
+    assert not re.search(r"Traceback|Error\b", result.stdout + result.stderr)

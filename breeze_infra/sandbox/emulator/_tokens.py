@@ -100,10 +100,7 @@ def tokens_api(state: State, request: RecordedRequest, kind: TokenKind, rest: li
     method = request.method
     if not rest:
         if method == "GET":
-            with state.lock:
-                found = [_public(t) for t in state.tokens.values() if _owned(t, kind)]
-            info = {"page": 1, "per_page": len(found), "count": len(found)}
-            return ok(found, result_info={**info, "total_count": len(found)})
+            return _listing(state, request, kind)
         if method == "POST":
             return _create_token(state, request, kind)
         return error(405, 10405, "Method not allowed")  # emulator-invented
@@ -176,6 +173,29 @@ def _update_token(state: State, request: RecordedRequest, token: TokenInfo) -> A
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
+
+
+LISTING_PER_PAGE = (5, 50, 20)
+"""The listing's page size: at least, at most, by default (Cloudflare's API schema for
+``GET /accounts/{account_id}/tokens``, ``per_page``); outside the range the strict reading
+refuses."""
+
+
+def _listing(state: State, request: RecordedRequest, kind: TokenKind) -> Answer:
+    low, high, default = LISTING_PER_PAGE
+    try:
+        page = int(first(request.query, "page") or 1)
+        per_page = int(first(request.query, "per_page") or default)
+    except ValueError:
+        page = per_page = 0
+    if page < 1 or not low <= per_page <= high:
+        return error(400, 1001, f"per_page must be {low} to {high}, page at least 1")  # invented
+    with state.lock:
+        found = [_public(t) for t in state.tokens.values() if _owned(t, kind)]
+    chunk = found[(page - 1) * per_page : page * per_page]
+    pages = max(1, -(-len(found) // per_page))
+    info = {"page": page, "per_page": per_page, "count": len(chunk), "total_pages": pages}
+    return ok(chunk, result_info={**info, "total_count": len(found)})
 
 
 def _owned(token: TokenInfo, kind: TokenKind) -> bool:
