@@ -4,6 +4,10 @@ Generated, not written by hand, so that a new command or option completes the da
 It completes commands, each command's options (the global ones too, anywhere), the choices of
 positional arguments, stack names for ``--stack`` (from ``stacks/Pulumi.<stack>.yaml``) and
 paths for options that take a file or a folder.
+
+The scripts never evaluate a candidate: file names are data, read by a glob and matched with
+quoted patterns, never passed through ``compgen -W`` (which expands ``$(...)`` in its words) or an
+unquoted command substitution, and a stack file whose name is not a stack name is not offered.
 """
 
 from __future__ import annotations
@@ -11,13 +15,22 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from breeze_infra.cli.common import BAD_INPUT_HELP, OK_HELP, Globals, Help
 from breeze_infra.cli.options import command_parser
 from breeze_infra.exits import ExitCode
 
-_PATH_METAVARS = ("FILE", "DIR", "FILE|DIR")
+_PATH_METAVARS = ("FILE", "DIR")
+_STACK_NAME = "^[A-Za-z0-9_.-]+$"
+"""Pulumi's stack name characters: a file name outside them is never offered, so never inserted."""
+
+
+def _takes_a_path(action: argparse.Action) -> bool:
+    """A path option: typed ``Path``, or shown as FILE, DIR, FILE|DIR or FILE.svg in --help."""
+    shown = str(action.metavar or "").replace("|", ".").split(".")
+    return action.type is Path or shown[0] in _PATH_METAVARS
 
 
 HELP = Help(
@@ -68,7 +81,7 @@ def _spec(name: str, parser: argparse.ArgumentParser) -> Spec:
             choices += [str(choice) for choice in action.choices or ()]
         else:
             options += action.option_strings
-            if action.metavar in _PATH_METAVARS:
+            if _takes_a_path(action):
                 paths += action.option_strings
             elif "--stack" in action.option_strings:
                 stacks += action.option_strings
@@ -81,9 +94,6 @@ def completion(shell: str, parser: argparse.ArgumentParser) -> int:
     return ExitCode.OK
 
 
-_STACKS = "$(ls stacks 2>/dev/null | sed -n 's/^Pulumi\\.\\(.*\\)\\.yaml$/\\1/p')"
-
-
 def bash(found: list[Spec]) -> str:
     top, commands = found[0], found[1:]
     cases = "\n".join(
@@ -93,13 +103,28 @@ def bash(found: list[Spec]) -> str:
     paths = "|".join(sorted({o for spec in found for o in spec.path_options}))
     stacks = "|".join(sorted({o for spec in found for o in spec.stack_options}))
     return f"""# breeze-infra completion for bash: eval "$(breeze-infra completion bash)"
+_breeze_infra_offer() {{
+    # Each remaining argument that starts with $cur, as data: nothing in it is expanded.
+    local word
+    for word in "$@"; do
+        [[ "$word" == "$cur"* ]] && COMPREPLY+=("$word")
+    done
+}}
 _breeze_infra() {{
-    local cur prev cmd word opts choices
+    local cur prev cmd word opts choices file name
+    local -a stacks
+    COMPREPLY=()
     cur="${{COMP_WORDS[COMP_CWORD]}}"
     prev="${{COMP_WORDS[COMP_CWORD-1]}}"
     case "$prev" in
-        {paths}) COMPREPLY=($(compgen -f -- "$cur")); return;;
-        {stacks}) COMPREPLY=($(compgen -W "{_STACKS}" -- "$cur")); return;;
+        {paths}) compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return;;
+        {stacks})
+            for file in stacks/Pulumi.*.yaml; do
+                name="${{file#stacks/Pulumi.}}"; name="${{name%.yaml}}"
+                [[ -f "$file" && "$name" =~ {_STACK_NAME} ]] && stacks+=("$name")
+            done
+            _breeze_infra_offer "${{stacks[@]}}"; return;;
     esac
     cmd=""
     for word in "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"; do
@@ -112,9 +137,9 @@ _breeze_infra() {{
         *) opts='{" ".join(top.options)}'; choices='{" ".join(top.choices)}';;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        _breeze_infra_offer $opts
     else
-        COMPREPLY=($(compgen -W "$choices" -- "$cur"))
+        _breeze_infra_offer $choices
     fi
 }}
 complete -o default -F _breeze_infra breeze-infra
@@ -136,7 +161,14 @@ _breeze_infra() {{
   local -a opts choices
   case "${{words[CURRENT-1]}}" in
     {paths}) _files; return;;
-    {stacks}) compadd -- {_STACKS}; return;;
+    {stacks})
+      local file name
+      local -a stacks
+      for file in stacks/Pulumi.*.yaml(N.); do
+        name="${{${{file#stacks/Pulumi.}}%.yaml}}"
+        [[ "$name" =~ '{_STACK_NAME}' ]] && stacks+=("$name")
+      done
+      compadd -a stacks; return;;
   esac
   for word in "${{(@)words[2,CURRENT-1]}}"; do
     case "$word" in

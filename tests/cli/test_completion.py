@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +15,19 @@ from breeze_infra.cli.parser import build_parser
 from tests.conftest import ROOT
 
 
-def bash_complete(line: str) -> list[str]:
+def script(shell: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "breeze_infra", "completion", shell],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def bash_complete(line: str, cwd: Path = ROOT) -> list[str]:
     """What bash offers for the last word of ``line``, with the script loaded as documented."""
     words = shlex.split(line) + ([""] if line.endswith(" ") else [])
-    script = (
+    program = (
         f'eval "$({shlex.quote(sys.executable)} -m breeze_infra completion bash)"\n'
         f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
         f"COMP_CWORD={len(words) - 1}\n"
@@ -24,7 +35,7 @@ def bash_complete(line: str) -> list[str]:
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
     result = subprocess.run(
-        ["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+        ["bash", "-c", program], cwd=cwd, capture_output=True, text=True, check=True
     )
     assert result.stderr == ""
     return sorted(filter(None, result.stdout.splitlines()))
@@ -71,3 +82,73 @@ def test_the_bash_script_is_valid_bash() -> None:
         check=True,
     ).stdout
     subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+
+
+HOSTILE_NAMES = [
+    "Pulumi.$(id>PWNED).yaml",
+    "Pulumi.`id>PWNED`.yaml",
+    "Pulumi.${IFS}x;id>PWNED.yaml",
+    "Pulumi.* .yaml",
+    "Pulumi.a b.yaml",
+]
+
+
+@pytest.fixture
+def hostile_project(tmp_path: Path) -> Path:
+    """Stack files named to run code if a completion script ever evaluated a candidate."""
+    (tmp_path / "stacks").mkdir()
+    for name in ["Pulumi.dev.yaml", "Pulumi.d-2.yaml", *HOSTILE_NAMES]:
+        (tmp_path / "stacks" / name).write_text("config: {}\n")
+    (tmp_path / "report $(id>PWNED).svg").write_text("")
+    return tmp_path
+
+
+@pytest.mark.parametrize("prefix", ["", "d", "$", "*", "`"])
+def test_bash_never_runs_a_stack_file_name_and_offers_only_stack_names(
+    hostile_project: Path, prefix: str
+) -> None:
+    """Issue 20, B: with compgen -W, TAB after --stack ran the `id` in a file's name."""
+    offered = bash_complete(f"breeze-infra validate --stack {shlex.quote(prefix)}", hostile_project)
+    assert not (hostile_project / "PWNED").exists()
+    assert not (hostile_project / "stacks" / "PWNED").exists()
+    assert offered == (["d-2", "dev"] if prefix in ("", "d") else [])
+
+
+@pytest.mark.parametrize(
+    "option", ["--chart", "--env-file", "--dir", "--config-json", "--from-outputs", "-o"]
+)
+def test_bash_completes_paths_where_the_argument_is_a_path(
+    hostile_project: Path, option: str
+) -> None:
+    offered = bash_complete(f"breeze-infra usage {option} rep", hostile_project)
+    assert offered == ["report $(id>PWNED).svg"]
+    assert not (hostile_project / "PWNED").exists()
+
+
+def zsh_complete(line: str, cwd: Path) -> list[str]:
+    """What zsh's script adds for the last word, with compadd and _files stood in for."""
+    words = shlex.split(line) + ([""] if line.endswith(" ") else [])
+    program = (
+        script("zsh").replace("compdef _breeze_infra breeze-infra", ":")
+        + "\ncompadd() { local a; if [[ $1 == -a ]]; then for a in ${(P)2}; do print -r -- $a;"
+        ' done; else shift; for a in "$@"; do print -r -- $a; done; fi }\n'
+        "_files() { print -r -- FILES }\n"
+        f"words=({' '.join(shlex.quote(w) for w in words)})\n"
+        f"CURRENT={len(words)}\n"
+        f"PREFIX={shlex.quote(words[-1])}\n"
+        "_breeze_infra\n"
+    )
+    result = subprocess.run(
+        ["zsh", "-f", "-c", program], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    assert result.stderr == ""
+    return sorted(filter(None, result.stdout.splitlines()))
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_never_runs_a_stack_file_name_and_completes_paths(hostile_project: Path) -> None:
+    assert zsh_complete("breeze-infra validate --stack ", hostile_project) == ["d-2", "dev"]
+    assert zsh_complete("breeze-infra usage --chart ", hostile_project) == ["FILES"]
+    assert zsh_complete("breeze-infra sandbox --env-file ", hostile_project) == ["FILES"]
+    assert not (hostile_project / "PWNED").exists()
+    assert not (hostile_project / "stacks" / "PWNED").exists()
