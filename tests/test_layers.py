@@ -42,7 +42,7 @@ LAYERS: dict[str, int] = {
     "breeze_infra.schemas": 6,
     "breeze_infra.handover": 6,
     "breeze_infra.resources": 7,
-    "breeze_infra.program": 8,
+    "breeze_infra.program": 12,
     "breeze_infra.cloudflare": 9,
     "breeze_infra.catalog": 10,
     "breeze_infra.token_listing": 10,
