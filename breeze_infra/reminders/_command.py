@@ -12,6 +12,7 @@ import httpx
 
 from breeze_infra.cloudflare import open_client, run_bounded
 from breeze_infra.config import StackConfig
+from breeze_infra.consumers import audiences
 from breeze_infra.errors import CloudflareError
 from breeze_infra.exits import CommandError, ExitCode
 from breeze_infra.reminders._messages import due, personal, summary
@@ -67,7 +68,8 @@ def run_remind(
     """Send (or with ``dry_run`` print) one message per person due a reminder and one summary;
     nothing when nobody is. 1 when the webhook did not take a message."""
     reminded = due(report, warn_days)
-    messages = [personal(config, stack, entry) for entry in reminded]
+    by_name = {a.name: a for a in audiences(config)}
+    messages = [personal(config, stack, entry, by_name[entry.consumer]) for entry in reminded]
     if messages:
         messages.append(summary(stack, report, reminded))
     url = environ.get(variable, "").strip()

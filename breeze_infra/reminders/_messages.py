@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from breeze_infra.config import StackConfig
-from breeze_infra.consumers import audiences
+from breeze_infra.consumers import Audience
 from breeze_infra.handover import key_places
 from breeze_infra.reminders._render import when
 from breeze_infra.reminders._verdicts import ConsumerRotation, RotationReport
@@ -23,10 +23,11 @@ def due(report: RotationReport, warn_days: Sequence[int]) -> list[ConsumerRotati
     return [e for e in report.consumers if e.verdict == "must switch" and e.days_left in days]
 
 
-def personal(config: StackConfig, stack: str, entry: ConsumerRotation) -> dict[str, Any]:
+def personal(
+    config: StackConfig, stack: str, entry: ConsumerRotation, audience: Audience
+) -> dict[str, Any]:
     """Slack-compatible ``{"text": ...}`` for one person (Mattermost, Google Chat and Teams
     workflows take the same)."""
-    audience = next(a for a in audiences(config) if a.name == entry.consumer)
     credential = config.credential_label(stack)
     who = entry.mention or entry.consumer or stack
     places = "\n".join(
