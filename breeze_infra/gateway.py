@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AI_GATEWAY_TYPE",
     "DEFAULT_GATEWAY_ROOT",
+    "GATEWAY_FIELDS",
     "GATEWAY_ROOT_ENV",
+    "GatewayField",
+    "camel",
     "gateway_base_url",
     "gateway_id",
     "gateway_ids",
@@ -107,41 +111,110 @@ def stack_base_url(
     return gateway_base_url(config.account_id, gateway, root or DEFAULT_GATEWAY_ROOT)
 
 
+def camel(name: str) -> str:
+    """``rate_limiting_limit`` -> ``rateLimitingLimit``: the name Pulumi's engine and state use."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _spend_limits(settings: GatewaySettings) -> dict[str, Any] | None:
+    spend = settings.spend_limit
+    if spend is None:
+        return None
+    rule = {
+        "limit": spend.dollars,
+        "limit_type": "cost",
+        "window": spend.days * SECONDS_PER_DAY,
+        "technique": "fixed",
+    }
+    return {"enabled": True, "rules": [rule]}
+
+
+def _dlp(settings: GatewaySettings) -> dict[str, Any] | None:
+    if not settings.dlp_profiles:
+        return None
+    return {"enabled": True, "action": "BLOCK", "profiles": list(settings.dlp_profiles)}
+
+
+@dataclass(frozen=True)
+class GatewayField:
+    """One setting of the AiGateway: its value from the settings, and what the provider allows.
+
+    ``name`` is the SDK's argument and the REST API's body key alike; ``required``, ``bounds``
+    and ``choices`` are the Terraform provider's (terraform-provider-cloudflare v5.22.0,
+    ``internal/services/ai_gateway/schema.go``; ``Required``, ``int64validator``,
+    ``stringvalidator.OneOfCaseInsensitive``). Every place that names gateway fields is built
+    from ``GATEWAY_FIELDS``: the inputs, doctor's comparison, the fake provider's wire names,
+    the emulator's required fields and the create-time refusals.
+    """
+
+    name: str
+    value: Callable[[GatewaySettings], Any]
+    required: bool = False
+    bounds: tuple[int, int | None] | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def wire(self) -> str:
+        return camel(self.name)
+
+    def problem(self, value: Any) -> str | None:
+        """Why the provider refuses ``value`` for this field; None when it takes it."""
+        if value is None:
+            return "is required" if self.required else None
+        if self.bounds is not None:
+            low, high = self.bounds
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            if isinstance(value, bool) or not whole:  # the engine sends every number as a float
+                return f"must be an integer, got {value!r}"
+            if value < low or (high is not None and value > high):
+                return f"must be from {low} to {high if high is not None else 'any'}, got {value}"
+        if self.choices and str(value).lower() not in {c.lower() for c in self.choices}:
+            return f"must be one of {', '.join(self.choices)}, got {value!r}"
+        return None
+
+
+GATEWAY_FIELDS: Final = (
+    GatewayField("authentication", lambda s: False),
+    GatewayField(
+        "rate_limiting_limit", lambda s: s.rate_limit.requests, required=True, bounds=(0, None)
+    ),
+    GatewayField(
+        "rate_limiting_interval",
+        lambda s: s.rate_limit.per_seconds,
+        required=True,
+        bounds=(0, None),
+    ),
+    GatewayField(
+        "rate_limiting_technique", lambda s: s.rate_limit.technique, choices=("fixed", "sliding")
+    ),
+    GatewayField("collect_logs", lambda s: s.logs_retained is not None, required=True),
+    GatewayField("log_management", lambda s: s.logs_retained, bounds=(10_000, 10_000_000)),
+    GatewayField(
+        "log_management_strategy",
+        lambda s: LOG_STRATEGY if s.logs_retained is not None else None,
+        choices=("STOP_INSERTING", "DELETE_OLDEST"),
+    ),
+    GatewayField(
+        "cache_ttl",
+        lambda s: s.cache.ttl_seconds if s.cache else 0,
+        required=True,
+        bounds=(0, None),
+    ),
+    GatewayField("cache_invalidate_on_update", lambda s: True, required=True),
+    GatewayField("spend_limits", _spend_limits),
+    GatewayField("dlp", _dlp),
+)
+"""The gateway's settings, one line each; the identity (``account_id``, ``ai_gateway_id``, which
+the API calls ``id``) is not a setting and replaces the gateway when it changes."""
+
+
 def gateway_inputs(account_id: str, gateway: str, settings: GatewaySettings) -> dict[str, Any]:
     """The AiGateway's arguments, in the SDK's snake_case names (the REST API's too).
 
     ``authentication`` is always off: an authenticated gateway refuses requests without a
     ``cf-aig-authorization`` header, which GPT Breeze cannot send.
     """
-    limit = settings.rate_limit
-    spend = settings.spend_limit
-    retained = settings.logs_retained
-    return {
-        "account_id": account_id,
-        "ai_gateway_id": gateway,
-        "authentication": False,
-        "rate_limiting_limit": limit.requests,
-        "rate_limiting_interval": limit.per_seconds,
-        "rate_limiting_technique": limit.technique,
-        "collect_logs": retained is not None,
-        "log_management": retained,
-        "log_management_strategy": LOG_STRATEGY if retained is not None else None,
-        "cache_ttl": settings.cache.ttl_seconds if settings.cache else 0,
-        "cache_invalidate_on_update": True,
-        "spend_limits": {
-            "enabled": True,
-            "rules": [
-                {
-                    "limit": spend.dollars,
-                    "limit_type": "cost",
-                    "window": spend.days * SECONDS_PER_DAY,
-                    "technique": "fixed",
-                }
-            ],
-        }
-        if spend
-        else None,
-        "dlp": {"enabled": True, "action": "BLOCK", "profiles": list(settings.dlp_profiles)}
-        if settings.dlp_profiles
-        else None,
-    }
+    inputs: dict[str, Any] = {"account_id": account_id, "ai_gateway_id": gateway}
+    inputs.update({field.name: field.value(settings) for field in GATEWAY_FIELDS})
+    return inputs

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "breeze_infra.messages": 1,
     "breeze_infra.permissions": 0,
     "breeze_infra.limiter": 0,
+    "breeze_infra.lookups": 2,
     "breeze_infra.fields": 2,
     "breeze_infra.rotation": 2,
     "breeze_infra.yamlfile": 2,

@@ -17,7 +17,7 @@ from breeze_infra.cloudflare import ChatCompletion, CloudflareClient
 from breeze_infra.config import StackConfig
 from breeze_infra.endpoints import TOKEN_ENV, account_path
 from breeze_infra.errors import CloudflareError
-from breeze_infra.gateway import gateway_ids, gateway_inputs, gateway_root
+from breeze_infra.gateway import GATEWAY_FIELDS, gateway_ids, gateway_inputs, gateway_root
 from breeze_infra.messages import short
 
 if TYPE_CHECKING:
@@ -26,16 +26,8 @@ if TYPE_CHECKING:
 GATEWAY_PERMISSION = "AI Gateway Read"
 MANAGEMENT_TOKEN_ENV = TOKEN_ENV
 """The token that reads gateways: the deploying or reporting token, never the deployed key."""
-COMPARED = (
-    "authentication",
-    "rate_limiting_limit",
-    "rate_limiting_interval",
-    "rate_limiting_technique",
-    "collect_logs",
-    "log_management",
-    "cache_ttl",
-)
-"""The settings breeze-infra manages and a person may change by hand."""
+COMPARED = tuple(field.name for field in GATEWAY_FIELDS)
+"""The settings breeze-infra manages and a person may change by hand: every one it sets."""
 
 
 @dataclass(frozen=True)
@@ -65,13 +57,33 @@ def gateway_target(config: StackConfig, stack: str, consumer: str | None) -> Gat
 
 
 def differences(intended: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
-    """``key: want X, found Y`` for each managed setting that differs (absent counts as off)."""
+    """``key: want X, found Y`` for each managed setting that differs (absent counts as off).
+
+    Objects (spend limits, DLP) match when every part breeze-infra sets is there as set; parts
+    Cloudflare adds (a rule's id, its defaults) are not differences.
+    """
     found = []
     for key in COMPARED:
         want, have = intended.get(key), actual.get(key)
-        if _normal(want) != _normal(have):
+        if not _same(want, have):
             found.append(f"{key}: want {want!r}, found {have!r}")
     return found
+
+
+def _same(want: Any, have: Any) -> bool:
+    if isinstance(want, Mapping):
+        return isinstance(have, Mapping) and all(_same(v, have.get(k)) for k, v in want.items())
+    if isinstance(want, list):
+        return (
+            isinstance(have, list)
+            and len(want) == len(have)
+            and all(_same(w, h) for w, h in zip(want, have, strict=True))
+        )
+    if isinstance(have, Mapping) and not have.get("enabled"):
+        have = None  # a disabled object is off, as an absent one
+    if isinstance(want, str) and isinstance(have, str):
+        return want.lower() == have.lower()  # the API takes these case-insensitively
+    return bool(_normal(want) == _normal(have))
 
 
 def _normal(value: Any) -> Any:

@@ -30,6 +30,7 @@ from breeze_infra.config import (
     token_name_length,
 )
 from breeze_infra.endpoints import workers_ai_base_url
+from breeze_infra.lookups import lookup_failure
 from breeze_infra.messages import short
 from breeze_infra.rotation import (
     ClockError,
@@ -197,14 +198,21 @@ def permission_group_ids(
                 cloudflare.outputs.GetAccountApiTokenPermissionGroupsListResultResult
                 | cloudflare.outputs.GetApiTokenPermissionGroupsListResultResult
             ]
-            if owner == "account":
-                results = cloudflare.get_account_api_token_permission_groups_list(
-                    account_id=account_id, name=token_policy.name_filter(name)
-                ).results
-            else:
-                results = cloudflare.get_api_token_permission_groups_list(
-                    name=token_policy.name_filter(name)
-                ).results
+            try:
+                if owner == "account":
+                    results = cloudflare.get_account_api_token_permission_groups_list(
+                        account_id=account_id, name=token_policy.name_filter(name)
+                    ).results
+                else:
+                    results = cloudflare.get_api_token_permission_groups_list(
+                        name=token_policy.name_filter(name)
+                    ).results
+            except Exception as exc:  # the SDK raises a bare Exception for a failed invoke
+                account_key = f"{pulumi.get_project()}:accountId"
+                line = lookup_failure(
+                    f"permission group {name!r}", account_key, account_id, owner, str(exc)
+                )
+                raise pulumi.RunError(line) from None
             listing = [{"id": r.id, "name": r.name, "scopes": list(r.scopes)} for r in results]
             known[key] = token_policy.select_group_id(listing, name)
         ids.append(known[key])

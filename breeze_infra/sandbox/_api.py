@@ -49,10 +49,13 @@ def call_api(
     try:
         envelope = answer.json()
     except ValueError:
-        raise CloudflareAnswer(f"{method} {path}: HTTP {answer.status_code}, not JSON") from None
-    if not envelope.get("success"):
-        errors = "; ".join(
-            f"{e.get('code')}: {e.get('message')}" for e in envelope.get("errors") or []
+        envelope = None
+    if not isinstance(envelope, dict) or not envelope.get("success"):
+        # As the real provider reports it: cloudflare-go v4's apierror.Error()
+        # (internal/apierror/apierror.go): METHOD "URL": STATUS Reason BODY.
+        reason = answer.reason_phrase or ""
+        raw = answer.text[:2000]
+        raise CloudflareAnswer(
+            f'{method} "{answer.request.url}": {answer.status_code} {reason} {raw}'
         )
-        raise CloudflareAnswer(f"{method} {path}: HTTP {answer.status_code}: {errors}")
     return envelope.get("result")

@@ -23,6 +23,7 @@ import subprocess
 import sys
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 __all__ = ["PROGRAM_COMMANDS", "main"]
 
@@ -79,15 +80,47 @@ def _project_root(folder: Path) -> Path | None:
     return None
 
 
+def _language_server(entry: Path) -> Any:
+    """The Automation API's language server, bailing on a ``RunError`` as the real host does.
+
+    Pulumi's own host runs the program with ``pulumi-language-python-exec``, which logs a
+    ``RunError`` and exits 32 ("an error message was displayed to the user"), and the host answers
+    ``bail``, so the engine prints the message once. The Automation API's server logs it and also
+    returns it as the run's error, which the engine prints a second time as "an unhandled error
+    occurred"; this answers ``bail`` instead.
+    """
+    import pulumi
+    from pulumi.automation._server import LanguageServer
+
+    class _Server(LanguageServer):
+        def __init__(self) -> None:
+            self.bailed = False
+            super().__init__(self._run)
+
+        def _run(self) -> None:
+            self.bailed = False
+            try:
+                _program(entry)
+            except pulumi.RunError:
+                self.bailed = True
+                raise
+
+        def Run(self, request: Any, context: Any) -> Any:
+            result = super().Run(request, context)  # type: ignore[no-untyped-call]
+            if self.bailed and result.error:
+                result.error = ""
+                result.bail = True
+            return result
+
+    return _Server()
+
+
 def _with_program(pulumi: str, args: list[str], entry: Path) -> int:
     import grpc
-    from pulumi.automation._server import LanguageServer
     from pulumi.runtime.proto import language_pb2_grpc
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-        LanguageServer(lambda: _program(entry)), server
-    )
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(_language_server(entry), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from breeze_infra.config import GATEWAY_LIMITS
-from breeze_infra.gateway import GATEWAY_ID
+from breeze_infra.gateway import GATEWAY_FIELDS, GATEWAY_ID
 from breeze_infra.permissions import ACCOUNT_SCOPE, PERMISSION_GROUP_IDS
 from breeze_infra.permissions import PERMISSION_GROUPS as WORKERS_AI_GROUPS
 
@@ -110,21 +110,10 @@ def _check_policy(policy: Mapping[str, Any]) -> None:
 
 
 def check_gateway_inputs(inputs: Mapping[str, Any], existing: set[str]) -> None:
-    """The create-gateway checks Cloudflare makes: required fields, id rules, the account's
-    gateway quota (paid plan), and the fields that take only some values."""
-    missing = [
-        key
-        for key in (
-            "accountId",
-            "aiGatewayId",
-            "cacheInvalidateOnUpdate",
-            "cacheTtl",
-            "collectLogs",
-            "rateLimitingInterval",
-            "rateLimitingLimit",
-        )
-        if key not in inputs
-    ]
+    """The create-gateway checks Cloudflare and the provider make: required fields and the values
+    each takes (``GATEWAY_FIELDS``), id rules, and the account's gateway quota (paid plan)."""
+    required = ("accountId", "aiGatewayId", *(f.wire for f in GATEWAY_FIELDS if f.required))
+    missing = [key for key in required if key not in inputs]
     if missing:
         raise CloudflareRejected(f"AiGateway misses required inputs {missing}")
     gateway = str(inputs["aiGatewayId"])
@@ -134,5 +123,7 @@ def check_gateway_inputs(inputs: Mapping[str, Any], existing: set[str]) -> None:
         raise CloudflareRejected(f"gateway {gateway!r} already exists")
     if len(existing) >= GATEWAY_LIMITS["paid"]:
         raise CloudflareRejected(f"the account already has {len(existing)} gateways")
-    if inputs.get("rateLimitingTechnique", "fixed") not in ("fixed", "sliding"):
-        raise CloudflareRejected(f"bad rate limiting technique {inputs['rateLimitingTechnique']!r}")
+    for field in GATEWAY_FIELDS:
+        problem = field.problem(inputs.get(field.wire))
+        if problem is not None:
+            raise CloudflareRejected(f"AiGateway {field.wire} {problem}")

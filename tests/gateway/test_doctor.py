@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from breeze_infra.config import parse_config
+from breeze_infra.doctor._gateway import COMPARED, differences
 from breeze_infra.gateway import gateway_inputs
 from breeze_infra.sandbox.emulator import CloudflareEmulator, TokenInfo
 from tests.online_cli import BOOTSTRAP, CHAT, KEY, OnlineCli, Run, stack_text
@@ -89,6 +91,61 @@ def test_a_gateway_changed_by_hand_is_named_setting_by_setting(online: OnlineCli
     assert "changed outside breeze-infra" in line
     assert "authentication: want False, found True" in line
     assert "rate_limiting_limit: want 240, found 100000" in line
+
+
+def _every_setting() -> dict[str, Any]:
+    config = parse_config(
+        {
+            "accountId": "0" * 32,
+            "models": [{"id": CHAT[0]}],
+            "gateway": {
+                "spendLimit": {"dollars": 25, "days": 7},
+                "dlpProfiles": ["0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"],
+                "cache": {"ttlSeconds": 300},
+            },
+        },
+        "t",
+        "dev",
+    )
+    assert config.gateway is not None
+    return gateway_inputs("0" * 32, GATEWAY, config.gateway)
+
+
+def test_doctor_compares_every_setting_the_program_sets() -> None:
+    intended = _every_setting()
+    assert set(COMPARED) == set(intended) - {"account_id", "ai_gateway_id"}
+    assert {"spend_limits", "dlp", "log_management_strategy"} <= set(COMPARED)
+
+
+def test_what_cloudflare_adds_to_a_spend_limit_is_no_difference() -> None:
+    intended = _every_setting()
+    spend = dict(intended["spend_limits"])
+    rules = [{**rule, "id": "6fb25042", "enabled": True} for rule in spend["rules"]]
+    actual = {**intended, "spend_limits": {**spend, "rules": rules}, "dlp": intended["dlp"]}
+    actual["rate_limiting_technique"] = "SLIDING"
+    assert differences(intended, actual) == []
+
+
+def test_spend_limits_and_dlp_changed_by_hand_are_named() -> None:
+    intended = _every_setting()
+    actual = {
+        **intended,
+        "spend_limits": {"enabled": False, "rules": []},
+        "dlp": {**intended["dlp"], "action": "FLAG"},
+    }
+    found = differences(intended, actual)
+    assert [line.split(":")[0] for line in found] == ["spend_limits", "dlp"]
+
+
+def test_settings_the_stack_leaves_off_but_found_on_are_named() -> None:
+    config = parse_config(
+        {"accountId": "0" * 32, "models": [{"id": CHAT[0]}], "gateway": {}}, "t", "dev"
+    )
+    assert config.gateway is not None
+    intended = gateway_inputs("0" * 32, GATEWAY, config.gateway)
+    on = {"enabled": True, "action": "BLOCK", "profiles": ["x"]}
+    assert differences(intended, {**intended, "dlp": {"enabled": False}}) == []
+    assert [d.split(":")[0] for d in differences(intended, {**intended, "dlp": on})] == ["dlp"]
 
 
 @pytest.mark.parametrize(

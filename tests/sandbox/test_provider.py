@@ -182,3 +182,80 @@ def test_the_group_lookup_is_decoded_once_so_only_the_plain_name_finds_the_group
         assert (WORKERS_AI_READ_ID in ids) is found and (ids != []) is found
         [request] = [r for r in emulator.requests if r.path.endswith("/permission_groups")]
         assert request.query == {"name": [name]}
+
+
+GATEWAY_TYPE = "cloudflare:index/aiGateway:AiGateway"
+GATEWAY_URN = f"urn:pulumi:dev::breeze-infra::{GATEWAY_TYPE}::gw"
+
+
+def _gateway_inputs() -> dict[str, Any]:
+    from breeze_infra.config import parse_config
+    from breeze_infra.gateway import camel, gateway_inputs
+
+    config = parse_config(
+        {
+            "accountId": ACCOUNT,
+            "models": [{"id": "@cf/meta/llama-3.1-8b-instruct"}],
+            "gateway": {
+                "spendLimit": {"dollars": 25, "days": 7},
+                "dlpProfiles": ["0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"],
+            },
+        },
+        "t",
+        "dev",
+    )
+    assert config.gateway is not None
+    snake = gateway_inputs(ACCOUNT, "breeze-infra-dev", config.gateway)
+
+    def wire(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {camel(k): wire(v) for k, v in value.items()}
+        return [wire(v) for v in value] if isinstance(value, list) else value
+
+    return {camel(k): wire(v) for k, v in snake.items() if v is not None}
+
+
+def test_every_gateway_setting_reaches_the_emulator_and_computed_fields_get_defaults(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with CloudflareEmulator(account_id=ACCOUNT) as emulator:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", emulator.base_url)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEFAULT_TOKEN)
+        answer = cloudflare.Create(
+            provider_pb2.CreateRequest(
+                urn=GATEWAY_URN, type=GATEWAY_TYPE, properties=values.to_struct(_gateway_inputs())
+            )
+        )
+        stored = emulator.gateways.gateway("breeze-infra-dev")
+        assert stored is not None
+        assert stored["spend_limits"]["rules"][0]["limit_type"] == "cost"
+        assert stored["dlp"] == {
+            "enabled": True,
+            "action": "BLOCK",
+            "profiles": ["0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"],
+        }
+        assert stored["log_management_strategy"] == "DELETE_OLDEST"
+        outputs = values.from_struct(answer.properties)
+        assert outputs["workersAiBillingMode"] == "postpaid"
+        assert outputs["spendLimits"]["rules"][0]["id"] == "6fb25042"
+
+        emulator.gateways.edit_gateway("breeze-infra-dev", rate_limiting_limit=5)
+        read = cloudflare.Read(
+            provider_pb2.ReadRequest(
+                id=answer.id, urn=GATEWAY_URN, type=GATEWAY_TYPE, properties=answer.properties
+            )
+        )
+        assert values.from_struct(read.properties)["rateLimitingLimit"] == 5
+
+
+def test_a_gateway_outside_the_providers_ranges_fails_check(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    inputs = {**_gateway_inputs(), "logManagement": 5000, "rateLimitingTechnique": "burst"}
+    answer = cloudflare.Check(
+        provider_pb2.CheckRequest(urn=GATEWAY_URN, type=GATEWAY_TYPE, news=values.to_struct(inputs))
+    )
+    assert sorted(f.property for f in answer.failures) == [
+        "logManagement",
+        "rateLimitingTechnique",
+    ]

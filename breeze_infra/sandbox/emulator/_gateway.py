@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from breeze_infra.gateway import GATEWAY_FIELDS
 from breeze_infra.sandbox.emulator._models import chat_completion
 from breeze_infra.sandbox.emulator._state import (
     WORKERS_AI_PERMISSIONS,
@@ -44,14 +45,8 @@ INFERENCE_DATASET = "aiInferenceAdaptiveGroups"
 READ = frozenset({"AI Gateway Read", "AI Gateway Edit", "AI Gateway Write"})
 WRITE = frozenset({"AI Gateway Edit", "AI Gateway Write"})
 ANALYTICS = frozenset({"Account Analytics Read"})
-REQUIRED = (
-    "id",
-    "cache_invalidate_on_update",
-    "cache_ttl",
-    "collect_logs",
-    "rate_limiting_interval",
-    "rate_limiting_limit",
-)
+REQUIRED = ("id", *(field.name for field in GATEWAY_FIELDS if field.required))
+"""What a create or replace must carry: the provider's required fields (``GATEWAY_FIELDS``)."""
 MAX_LIMIT = 10_000
 NEURONS_PER_TOKEN = 0.5
 COST_PER_TOKEN = 0.0
@@ -188,6 +183,10 @@ class GatewayRoutes:
         missing = [key for key in REQUIRED if key not in body]
         if missing:
             return error(400, 10001, f"Bad request: missing {', '.join(missing)}")
+        for field in GATEWAY_FIELDS:
+            problem = field.problem(body.get(field.name))
+            if problem is not None:
+                return error(400, 10001, f"Bad request: {field.name} {problem}")  # code invented
         with self._lock:
             if existing is None and str(body["id"]) in self._gateways:
                 return error(409, 10001, "A gateway with this id already exists")
