@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "breeze_infra.online": 11,
     "breeze_infra.doctor": 12,
     "breeze_infra.usage": 12,
+    "breeze_infra.reminders": 12,
     "breeze_infra.sandbox": 13,
     "breeze_infra.cli": 14,
     "breeze_infra.__main__": 15,
