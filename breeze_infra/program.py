@@ -23,6 +23,7 @@ from breeze_infra.config import (
 )
 from breeze_infra.consumers import Audience, audience_manifest, audiences
 from breeze_infra.endpoints import DEFAULT_API_ROOT, TOKEN_ENV, api_root
+from breeze_infra.handover import build_card, render_markdown
 from breeze_infra.project import ProjectError, find_install
 from breeze_infra.resources.delivery import deliver
 from breeze_infra.resources.gateway import provision_gateways
@@ -173,11 +174,19 @@ def _provision(
             now=now,
         ),
     )
-    delivered = deliver(
-        audience.secrets, stack, base_url, token.value, name=audience.delivery_resource
-    )
     expires_on = plan_rotation(now, settings.rotation_days).current.expires_on
     manifest = audience_manifest(config, stack, audience, timestamp(expires_on))
+    card = build_card(
+        manifest, audience.secrets, rotation_days=settings.rotation_days, contact=audience.contact
+    )
+    delivered = deliver(
+        audience.secrets,
+        stack,
+        base_url,
+        token.value,
+        name=audience.delivery_resource,
+        note=render_markdown(card),
+    )
     return {
         **delivered.stack_outputs,
         "apiKeyRef": audience.reference(stack),
