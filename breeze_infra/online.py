@@ -25,10 +25,17 @@ from breeze_infra.catalog import (
 )
 from breeze_infra.cloudflare import CloudflareClient, failure_line, open_client, run_bounded
 from breeze_infra.config import NAMESPACE, StackConfig
-from breeze_infra.errors import AccountNotFoundError, CloudflareError
+from breeze_infra.errors import AccountNotFoundError, AuthenticationError, CloudflareError
 from breeze_infra.exits import CommandError, ExitCode
 
-__all__ = ["StackInput", "fetch_catalogs", "fill_from_catalog", "validate_online"]
+__all__ = [
+    "DeployCheck",
+    "StackInput",
+    "check_for_deploy",
+    "fetch_catalogs",
+    "fill_from_catalog",
+    "validate_online",
+]
 
 _log = logging.getLogger("breeze_infra.online")
 
@@ -135,3 +142,54 @@ def fill_from_catalog(
     for finding in findings:
         print(finding.line(stack.source), file=err)
     return with_context_lengths(stack.config, context_lengths(stack.config.models, result))
+
+
+@dataclass(frozen=True)
+class DeployCheck:
+    """What ``pulumi up`` makes of the catalog: errors stop it, warnings are shown once each."""
+
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def check_for_deploy(
+    config: StackConfig,
+    *,
+    source: str,
+    stack: str,
+    namespace: str,
+    token: str,
+    now: datetime,
+    timeout: float,
+) -> DeployCheck:
+    """The program's own catalog check: the same findings as ``validate --online`` (one paged
+    listing), or, when the catalog cannot be read, one warning that the models went unchecked.
+
+    Nothing here changes a resource's inputs, so a run with the catalog and one without plan
+    the same resources.
+    """
+    what = "pulumi up"
+    account_id = config.account_id
+    unchecked = (
+        f"{source}: the models were not checked against the Workers AI catalog: {{}}; check "
+        f"them with `breeze-infra validate --online --stack {stack}` and a token that may read it "
+        "(Workers AI Read)"
+    )
+    try:
+        result = fetch_catalogs(token, [account_id], timeout, what)[account_id]
+    except CommandError as exc:  # a malformed token or API root, or the time ran out
+        return DeployCheck(warnings=(unchecked.format(str(exc)),))
+    if isinstance(result, AccountNotFoundError):
+        return DeployCheck(errors=(f"{source}: {namespace}:accountId: {result}",))
+    if isinstance(result, AuthenticationError) and result.status == 403:
+        reason = "the bootstrap token may not read the catalog (it lacks Workers AI Read)"
+        return DeployCheck(warnings=(unchecked.format(reason),))
+    if isinstance(result, CloudflareError):
+        return DeployCheck(
+            warnings=(unchecked.format(f"the catalog could not be read ({result})"),)
+        )
+    findings = check_models(config.models, result, now)
+    return DeployCheck(
+        errors=tuple(f.line(source) for f in findings if f.severity == "error"),
+        warnings=tuple(f.line(source) for f in findings if f.severity == "warning"),
+    )

@@ -6,6 +6,8 @@ the very same code under mocks and read what ``pulumi up`` would publish.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +16,7 @@ import pulumi
 from breeze_infra.backends.base import API_KEY, BASE_URL
 from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_settings
 from breeze_infra.consumers import Audience, audience_manifest, audiences
+from breeze_infra.endpoints import TOKEN_ENV
 from breeze_infra.project import ProjectError, find_install
 from breeze_infra.resources.delivery import deliver
 from breeze_infra.resources.gateway import provision_gateways
@@ -49,10 +52,57 @@ def load_config(stack: str) -> StackConfig:
     )
 
 
-def build(now: datetime | None = None) -> dict[str, Any]:
+CATALOG_TIMEOUT = 30.0
+"""Seconds the deploy's catalog check may take, retries included, before it gives up (a warning)."""
+
+
+def check_catalog(config: StackConfig, stack: str, now: datetime) -> None:
+    """The models against the account's Workers AI catalog, as ``validate --online`` checks them.
+
+    A model GPT Breeze cannot use stops the run (its preview too) before any token is minted; when
+    the catalog cannot be read (the bootstrap token lacks Workers AI Read), one warning says the
+    models went unchecked and how to check them. Warnings are given in the run that publishes,
+    not in the preview ``pulumi up`` runs first, so a deploy says each once. The answer only passes or stops the run: no resource input
+    depends on it, so no diff does either.
+    """
+    from breeze_infra.online import check_for_deploy
+
+    settings = pulumi.runtime.config.CONFIG.get()
+    token = settings.get("cloudflare:apiToken") or os.environ.get(TOKEN_ENV, "")
+    source = config_source(stack)
+    if not token:
+        if pulumi.runtime.is_dry_run():
+            return
+        pulumi.log.warn(
+            f"{source}: the models were not checked against the Workers AI catalog: no bootstrap "
+            f"token the program can read ({TOKEN_ENV} or cloudflare:apiToken); check them with "
+            f"`breeze-infra validate --online --stack {stack}`"
+        )
+        return
+    # The program runs inside the engine's event loop: the client gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        found = pool.submit(
+            check_for_deploy,
+            config,
+            source=source,
+            stack=stack,
+            namespace=pulumi.get_project(),
+            token=token,
+            now=now,
+            timeout=CATALOG_TIMEOUT,
+        ).result()
+    if not pulumi.runtime.is_dry_run():  # once per `pulumi up`: in the run that publishes
+        for warning in found.warnings:
+            pulumi.log.warn(warning)
+    if found.errors:
+        raise pulumi.RunError("\n".join(found.errors))
+
+
+def build(now: datetime | None = None, *, catalog: bool = False) -> dict[str, Any]:
     """Register the environment's resources and return its stack outputs.
 
-    One clock for the whole run: every consumer's token rotates on the same windows.
+    One clock for the whole run: every consumer's token rotates on the same windows. ``catalog``
+    checks the models online first (``pulumi up`` does; ``synth`` and the mocks run offline).
     """
     stack = pulumi.get_stack()
     try:
@@ -62,6 +112,8 @@ def build(now: datetime | None = None) -> dict[str, Any]:
         raise pulumi.RunError(str(exc)) from None
     for key, message in config_warnings(config):
         pulumi.log.warn(f"{key}: {message}")
+    if catalog:
+        check_catalog(config, stack, now)
 
     gateways = provision_gateways(config, stack)
     base_url = gateways.base_url(None)
@@ -130,5 +182,5 @@ def _without(outputs: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    for name, value in build().items():
+    for name, value in build(catalog=True).items():
         pulumi.export(name, value)

@@ -89,6 +89,7 @@ def test_the_expected_workflows_exist() -> None:
         "rotate.yml",
         "pulumi-up.yml",
         "usage.yml",
+        "remind.yml",
     }
 
 
@@ -379,6 +380,8 @@ def test_every_breeze_infra_invocation_is_accepted_by_the_cli() -> None:
         "card",
         "doctor",
         "usage",
+        "rotation",
+        "remind",
     }
     for argv in invocations:
         assert parses(argv), argv

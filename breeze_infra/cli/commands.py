@@ -20,6 +20,8 @@ COMMANDS: Final = (
     "card",
     "doctor",
     "usage",
+    "rotation",
+    "remind",
     "synth",
     "sandbox",
     "schema",

@@ -157,6 +157,8 @@ def test_every_command_is_listed() -> None:
                 "card",
                 "doctor",
                 "usage",
+                "rotation",
+                "remind",
                 "synth",
                 "sandbox",
                 "schema",
