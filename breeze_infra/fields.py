@@ -68,6 +68,27 @@ def refuse_tokens(value: Any) -> Any:
     return value
 
 
+def refuse_bool_as_number(value: Any, annotation: Any) -> Any:
+    """A YAML ``true`` where a number is wanted is a mistake, not 1: pydantic's lax mode would
+    take ``rateLimit.requests: true`` as one request a minute and ``rotationDays: true`` as one
+    day. Refused for every field typed ``int`` or ``float`` (alone or with ``None``)."""
+    if isinstance(value, bool) and _is_number(annotation):
+        raise ValueError(f"{str(value).lower()} is not a number; give a number")
+    return value
+
+
+def _is_number(annotation: Any) -> bool:
+    if annotation in (int, float):
+        return True
+    members = getattr(annotation, "__args__", ())
+    return (
+        bool(members)
+        and not any(m is bool for m in members)
+        and all(m in (int, float, type(None)) for m in members)
+        and any(m in (int, float) for m in members)
+    )
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]

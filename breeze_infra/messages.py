@@ -44,9 +44,17 @@ def looks_like_token(text: str) -> bool:
     return masked(text) != text
 
 
+def printable(value: object) -> str:
+    """Any value from outside (config, Cloudflare, analytics, argv, environment) as it goes into
+    a printed line, a report row or a chart label: tokens masked, newlines and control
+    characters escaped, never cut. The one place such a value becomes text: a newline in it can
+    never start a second line (a forged ``::error::`` in a CI log)."""
+    return one_line(masked(str(value)))
+
+
 def safe_line(text: str) -> str:
     """A whole printed line: masked and escaped, never cut short (it is ours, not a quote)."""
-    return one_line(masked(text))
+    return printable(text)
 
 
 class SafeStream:

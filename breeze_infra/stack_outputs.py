@@ -69,10 +69,21 @@ def read_json(source: str, shown: str | None = None) -> Any:
         raise _bad(f"{shown}: is not UTF-8 text (byte {exc.start})") from None
     if len(text) > JSON_LIMIT:
         raise _bad(f"{shown}: is larger than {JSON_LIMIT >> 20} MiB; is it the right file?")
+    return _parsed(text, shown)
+
+
+def _parsed(text: str, shown: str) -> Any:
+    """The JSON as Pulumi's engine would read it, or one line naming the file."""
     try:
-        return json.loads(text)
+        return json.loads(
+            text, object_pairs_hook=_once, parse_constant=_no_constant, parse_float=_finite
+        )
     except json.JSONDecodeError as exc:
         raise _bad(f"{shown}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except _Refused as exc:
+        raise _bad(f"{shown}: {exc}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise _bad(f"{shown}: not valid JSON ({short(str(exc), 60)})") from None
     except RecursionError:
         raise _bad(f"{shown}: nested too deeply to be stack outputs or config") from None
 
@@ -160,6 +171,33 @@ def check_stack(manifests: Sequence[tuple[str, Manifest]], stack: str, shown: st
                 f"'{short(manifest.environment)}', not of stack '{short(stack)}' (--stack); "
                 f"export them with {EXPORT_HINT} --stack {short(stack)}"
             )
+
+
+class _Refused(ValueError):
+    """JSON that Python would read but Pulumi's engine (Go's encoding/json) would not, or would
+    read differently: NaN and Infinity, a number out of float64's range, a key given twice."""
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: a key given twice is refused, as in a stack file,
+    instead of the last one silently winning."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Refused(f"{short(key)}: given twice; keep one")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Refused(f"{short(text, 20)} is out of the range of a number")
+    return value
 
 
 def _bad(message: str) -> CommandError:

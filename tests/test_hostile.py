@@ -771,6 +771,88 @@ RULES = [  # 8. rules neither too weak nor too strict
     ),
 ]
 
+CJ = "c.json"
+CONFIG_JSON = ("validate", "--stack", "dev", "--config-json", CJ)
+
+
+def config_json(text: str) -> dict[str, str]:
+    return {CJ: text}
+
+
+RESOLVED = (
+    f'"breeze-infra:accountId": {{"value": "{ACCOUNT_ID}"}}, '
+    f'"breeze-infra:models": {{"objectValue": [{{"id": "{MODEL}"}}]}}'
+)
+
+FORGED_LINES = [  # issue 20, C: a newline in any value never starts a second line
+    c(
+        "newline-in-a-config-json-key",
+        *CONFIG_JSON,
+        expect="c.json: breeze-infra:x\\n::error::y: unknown key",
+        files=config_json(f'{{{RESOLVED}, "breeze-infra:x\\n::error::y": {{"value": "1"}}}}'),
+        names=CJ,
+    ),
+    c(
+        "newline-in-a-config-json-account-id",
+        *CONFIG_JSON,
+        expect="breeze-infra:accountId: '0123\\n::error::z' is not a Cloudflare account id",
+        files=config_json(
+            '{"breeze-infra:accountId": {"value": "0123\\n::error::z"}, '
+            f'"breeze-infra:models": {{"objectValue": [{{"id": "{MODEL}"}}]}}}}'
+        ),
+        names=CJ,
+    ),
+]
+
+LAX_TYPES = [  # issue 20, G: a bool is not a number; JSON as the engine reads it
+    *(
+        c(
+            f"true-as-{label}",
+            *VALIDATE,
+            expect=f"breeze-infra:{key}: true is not a number",
+            stack=stack_yaml(line),
+        )
+        for label, key, line in [
+            (
+                "requests",
+                "gateway.rateLimit.requests",
+                "  breeze-infra:gateway: {rateLimit: {requests: true}}",
+            ),
+            (
+                "dollars",
+                "gateway.spendLimit.dollars",
+                "  breeze-infra:gateway: {spendLimit: {dollars: true}}",
+            ),
+            ("rotation-days", "token.rotationDays", "  breeze-infra:token: {rotationDays: true}"),
+        ]
+    ),
+    c(
+        "config-json-duplicate-key",
+        *CONFIG_JSON,
+        expect="c.json: breeze-infra:accountId: given twice; keep one",
+        files=config_json(f'{{{RESOLVED}, "breeze-infra:accountId": {{"value": "{"f" * 32}"}}}}'),
+        names=CJ,
+    ),
+    c(
+        "config-json-nan",
+        *CONFIG_JSON,
+        expect="c.json: NaN is not a JSON number",
+        files=config_json(
+            f'{{{RESOLVED}, "breeze-infra:token": {{"objectValue": {{"rotationDays": NaN}}}}}}'
+        ),
+        names=CJ,
+    ),
+    c(
+        "config-json-1e400",
+        *CONFIG_JSON,
+        expect="c.json: 1e400 is out of the range of a number",
+        files=config_json(
+            f'{{{RESOLVED}, "breeze-infra:token": {{"objectValue": {{"rotationDays": 1e400}}}}}}'
+        ),
+        names=CJ,
+    ),
+]
+
 TABLE = [
     *(pytest.param(case, id=f"1-gate-{case.id}") for case in GATE),
     *(pytest.param(case, id=f"2-writer-{case.id}") for case in WRITER),
@@ -778,6 +860,8 @@ TABLE = [
     *(pytest.param(case, id=f"6-python-{case.id}") for case in NO_PYTHON),
     *(pytest.param(case, id=f"7-messages-{case.id}") for case in MESSAGES),
     *(pytest.param(case, id=f"8-rules-{case.id}") for case in RULES),
+    *(pytest.param(case, id=f"20C-forged-{case.id}") for case in FORGED_LINES),
+    *(pytest.param(case, id=f"20G-lax-{case.id}") for case in LAX_TYPES),
 ]
 
 PROJECT = "name: breeze-infra\nruntime: python\nstackConfigDir: stacks\n"
@@ -1125,3 +1209,16 @@ def test_7_the_filter_holds_a_token_split_across_writes() -> None:
 def test_the_repository_root_is_untouched_by_the_table() -> None:
     """The table runs in tmp folders: the repo's own stacks and manifests are never written."""
     assert not (ROOT / "out").exists()
+
+
+@pytest.mark.parametrize("case", LAX_TYPES[-3:], ids=lambda case: case.id)
+def test_20_config_json_problems_still_print_the_json_document(
+    case: Case, cli: CliRun, tmp_path: Path
+) -> None:
+    """``--config-json`` with NaN or 1e400 used to exit 1 with no ``--json`` document."""
+    root = project(tmp_path, case)
+    result = cli(*case.args, "--json", cwd=root)
+    assert_kept_promise(result, 2)
+    document = json.loads(result.stdout)
+    assert document["exitCode"] == 2
+    assert [f["message"] for f in document["findings"]] == [case.expect]

@@ -109,7 +109,7 @@ FORMS: list[tuple[str, str, dict[str, str], Any]] = [
         "hand-written: breeze-infra:config:modles (a typo in the old form)",
         "  breeze-infra:config:modles: []\n",
         {"breeze-infra:modles": "[]"},
-        [f"{SOURCE}: breeze-infra:modles: unknown key (a typo?)"],
+        [f"{SOURCE}: breeze-infra:modles: unknown key (did you mean `models`?)"],
     ),
     (
         "hand-written: a permission listed twice",

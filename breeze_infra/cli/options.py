@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from breeze_infra.cli.common import Globals, Help
 from breeze_infra.endpoints import STACK_ENV
 from breeze_infra.exits import CommandError, ExitCode
+from breeze_infra.messages import short
 
 Run = Callable[[argparse.Namespace, Globals], int]
 
@@ -77,6 +78,22 @@ def seconds(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
     return value
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """A parser type for a whole number in ``low..high``: anything else is refused by the parser
+    (exit 2, naming the flag), never passed on to fail later in Python's words."""
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        value = int(stripped) if stripped.isascii() and stripped.isdigit() else None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"'{short(text, 20)}' is not a whole number from {low:,} to {high:,}"
+            )
+        return value
+
+    return parse
 
 
 def timeout_option(parser: argparse.ArgumentParser, what: str) -> None:

@@ -24,7 +24,13 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
 )
-from breeze_infra.cli.options import command_parser, consumer_options, stack_option, timeout_option
+from breeze_infra.cli.options import (
+    command_parser,
+    consumer_options,
+    stack_option,
+    timeout_option,
+    whole,
+)
 from breeze_infra.endpoints import GATEWAY_ROOT_ENV, TOKEN_ENV
 from breeze_infra.exits import ExitCode
 
@@ -127,10 +133,11 @@ def register(commands: Subparsers) -> None:
     parser.add_argument("--since", default="7d", help="how far back: 7d, 24h (default: 7d)")
     parser.add_argument(
         "--stale-days",
-        type=int,
+        type=whole(1, 3650),
         default=30,
         metavar="DAYS",
-        help="keys unused this long are listed with the change that revokes them (default: 30)",
+        help="keys unused this long (1-3650) are listed with the change that revokes them "
+        "(default: 30)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(

@@ -70,9 +70,13 @@ class Finding:
     message: str
 
     def line(self) -> str:
+        """The finding as one printed line: its key and message may quote the file (a key with
+        a newline in it), so the whole goes through ``messages.printable``."""
+        from breeze_infra.messages import printable
+
         where = ": ".join(part for part in (self.file, self.key) if part)
         text = f"{where}: {self.message}" if where else self.message
-        return text if self.severity == "error" else f"{self.severity}: {text}"
+        return printable(text if self.severity == "error" else f"{self.severity}: {text}")
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
-from breeze_infra.fields import Matches, refuse_tokens
+from breeze_infra.fields import Matches, refuse_bool_as_number, refuse_tokens
 
 NAMESPACE = "breeze-infra"
 """The default namespace: the project's name in this repository's Pulumi.yaml. A project
@@ -84,8 +84,9 @@ class Settings(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_tokens(cls, value: Any) -> Any:
-        return refuse_tokens(value)
+    def _no_tokens(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        return refuse_tokens(refuse_bool_as_number(value, field and field.annotation))
 
 
 def display_name_from_id(model_id: str) -> str:

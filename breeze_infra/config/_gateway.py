@@ -9,10 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
-from breeze_infra.fields import Matches, refuse_tokens
+from breeze_infra.fields import Matches, refuse_bool_as_number, refuse_tokens
 
 __all__ = ["GATEWAY_LIMITS", "GatewaySettings", "gateway_problem"]
 
@@ -34,8 +42,9 @@ class _Settings(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_tokens(cls, value: Any) -> Any:
-        return refuse_tokens(value)
+    def _no_tokens(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        return refuse_tokens(refuse_bool_as_number(value, field and field.annotation))
 
 
 class RateLimit(_Settings):

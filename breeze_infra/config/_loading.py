@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from breeze_infra.config._base import NAMESPACE
 from breeze_infra.config._errors import ConfigError, KeyedError, UncheckedConfig
 from breeze_infra.config._models import StackConfig
+from breeze_infra.config._suggest import did_you_mean
 from breeze_infra.messages import short
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def _problem(error: Any, namespace: str) -> tuple[str | None, str]:
         return key_path(loc, namespace) + separator + cause.key, str(cause)
     kind = error["type"]
     if kind == "extra_forbidden":
-        message = "unknown key (a typo?)"
+        message = "unknown key" + (did_you_mean(StackConfig, loc) or " (a typo?)")
     elif kind == "missing":
         message = MISSING
     elif kind == "too_short":

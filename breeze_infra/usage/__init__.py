@@ -3,13 +3,14 @@
 One public surface over private modules, each named for its job:
 
 - ``_queries``: the GraphQL documents of the two datasets, paging by hour, the reporting client;
+- ``_rows``: each analytics row validated (counts, finite amounts, names) before it is summed;
 - ``_report``: the report model and its collection (gateway rows, neurons, key use, stale keys);
 - ``_render``: the report as text or JSON;
-- ``_chart``: the matplotlib chart, imported only by ``--chart`` (``write_chart`` is loaded on
+- ``_chart``: the matplotlib chart, imported only by ``--chart`` (``draw_chart`` is loaded on
   first use);
 - ``_command``: :func:`run_usage`, the command with typed values.
 
-Nothing here imports Pulumi; matplotlib is imported only by ``write_chart``.
+Nothing here imports Pulumi; matplotlib is imported only by ``draw_chart``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from breeze_infra.usage._report import (
 )
 
 if TYPE_CHECKING:
-    from breeze_infra.usage._chart import write_chart
+    from breeze_infra.usage._chart import draw_chart
 
 __all__ = [
     "GATEWAY_DATASET",
@@ -56,20 +57,20 @@ __all__ = [
     "StaleKey",
     "UsageReport",
     "collect",
+    "draw_chart",
     "parse_since",
     "query_dataset",
     "render_json",
     "render_text",
     "reporting_client",
     "run_usage",
-    "write_chart",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """``write_chart`` on first use, so that a report without ``--chart`` never loads it."""
-    if name == "write_chart":
-        from breeze_infra.usage._chart import write_chart
+    """``draw_chart`` on first use, so that a report without ``--chart`` never loads it."""
+    if name == "draw_chart":
+        from breeze_infra.usage._chart import draw_chart
 
-        return write_chart
+        return draw_chart
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,7 @@ from typing import Any
 from breeze_infra.cloudflare import CloudflareClient
 from breeze_infra.config import NAMESPACE, StackConfig
 from breeze_infra.gateway import gateway_ids
+from breeze_infra.messages import short
 from breeze_infra.rotation import timestamp
 from breeze_infra.token_listing import SlotToken, list_slot_tokens, owner_of
 from breeze_infra.usage._queries import (
@@ -27,13 +28,14 @@ from breeze_infra.usage._queries import (
     INFERENCE_QUERY,
     query_dataset,
 )
+from breeze_infra.usage._rows import GatewayGroup, Group, InferenceGroup
 
 
 def parse_since(text: str) -> timedelta:
     """``7d``, ``24h``: how far back the report reaches (at most 90 days, what analytics keep)."""
     match = re.fullmatch(r"\s*(\d{1,4})\s*([dh])\s*", text)
     if not match:
-        raise ValueError(f"--since: '{text[:20]}' is not a duration like 7d or 24h")
+        raise ValueError(f"--since: '{short(text, 20)}' is not a duration like 7d or 24h")
     amount = int(match.group(1))
     span = timedelta(days=amount) if match.group(2) == "d" else timedelta(hours=amount)
     if not timedelta(hours=1) <= span <= timedelta(days=90):
@@ -142,28 +144,28 @@ async def collect(
 
 
 def _gateway_rows(
-    groups: Sequence[Mapping[str, Any]],
+    groups: Sequence[Group],
     wanted: set[str],
     owner_of: Mapping[str, str | None],
 ) -> tuple[list[GatewayRow], dict[str, dict[str, int]]]:
     totals: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     daily: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for group in groups:
-        dims, sums = group.get("dimensions", {}), group.get("sum", {})
-        gateway, model = str(dims.get("gateway")), str(dims.get("model"))
-        if gateway not in wanted:
+        assert isinstance(group, GatewayGroup)
+        dims, sums = group.dimensions, group.sum
+        if dims.gateway not in wanted:
             continue
-        count = int(group.get("count", 0))
-        into = totals[(gateway, model)]
+        count = group.count
+        into = totals[(dims.gateway, dims.model)]
         into["requests"] += count
-        into["tokens_in"] += float(sums.get("uncachedTokensIn", 0))
-        into["tokens_out"] += float(sums.get("uncachedTokensOut", 0))
-        into["errors"] += float(sums.get("erroredRequests", 0))
-        into["cost"] += float(sums.get("cost", 0))
-        if dims.get("rateLimited") in (1, True):
+        into["tokens_in"] += sums.uncachedTokensIn
+        into["tokens_out"] += sums.uncachedTokensOut
+        into["errors"] += sums.erroredRequests
+        into["cost"] += sums.cost
+        if dims.rateLimited in (1, True):
             into["rate_limited"] += count
-        series = owner_of.get(gateway) or model
-        daily[series][str(dims.get("datetimeHour", ""))[:10]] += count
+        series = owner_of.get(dims.gateway) or dims.model
+        daily[series][dims.datetimeHour[:10]] += count
     rows = [
         GatewayRow(
             gateway,
@@ -181,15 +183,15 @@ def _gateway_rows(
     return rows, {k: dict(sorted(v.items())) for k, v in sorted(daily.items())}
 
 
-def _neuron_rows(groups: Sequence[Mapping[str, Any]]) -> list[NeuronRow]:
+def _neuron_rows(groups: Sequence[Group]) -> list[NeuronRow]:
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0, 0])
     for group in groups:
-        sums = group.get("sum", {})
-        into = totals[str(group.get("dimensions", {}).get("modelId"))]
-        into[0] += int(group.get("count", 0))
-        into[1] += float(sums.get("totalNeurons", 0))
-        into[2] += int(sums.get("totalInputTokens", 0))
-        into[3] += int(sums.get("totalOutputTokens", 0))
+        assert isinstance(group, InferenceGroup)
+        into = totals[group.dimensions.modelId]
+        into[0] += group.count
+        into[1] += group.sum.totalNeurons
+        into[2] += group.sum.totalInputTokens
+        into[3] += group.sum.totalOutputTokens
     return [
         NeuronRow(model, int(t[0]), round(t[1], 3), int(t[2]), int(t[3]))
         for model, t in sorted(totals.items())

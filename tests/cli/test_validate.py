@@ -32,7 +32,9 @@ def test_validate_names_file_and_key_for_each_problem(cli: CliRun, stacks_dir: P
         "Pulumi.bad.yaml: breeze-infra:models[1].id: 'llama-3' is not a Workers AI model id; "
         "expected @cf/<author>/<model> or @hf/<author>/<model>"
     )
-    assert lines[1].endswith("Pulumi.bad.yaml: breeze-infra:tokens: unknown key (a typo?)")
+    assert lines[1].endswith(
+        "Pulumi.bad.yaml: breeze-infra:tokens: unknown key (did you mean `token`?)"
+    )
     assert shown is None or lines[0].startswith(shown)
 
 
@@ -95,7 +97,7 @@ def test_validate_json_reports_each_problem_with_file_and_key_and_the_same_exit_
             "file": source,
             "key": "breeze-infra:tokens",
             "severity": "error",
-            "message": "unknown key (a typo?)",
+            "message": "unknown key (did you mean `token`?)",
         },
     ]
     assert [f"{f['file']}: {f['key']}: {f['message']}" for f in document["findings"]] == (

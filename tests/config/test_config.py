@@ -61,7 +61,7 @@ def test_defaults_are_a_read_only_account_token_rotated_monthly() -> None:
         ),
         (
             minimal_values(accountid=ACCOUNT_ID),
-            "stacks/Pulumi.test.yaml: breeze-infra:accountid: unknown key (a typo?)",
+            "stacks/Pulumi.test.yaml: breeze-infra:accountid: unknown key (did you mean `accountId`?)",
         ),
         (
             minimal_values(models=[]),
@@ -74,7 +74,7 @@ def test_defaults_are_a_read_only_account_token_rotated_monthly() -> None:
         ),
         (
             minimal_values(models=[{"id": "@cf/a/b", "displayname": "B"}]),
-            "stacks/Pulumi.test.yaml: breeze-infra:models[0].displayname: unknown key (a typo?)",
+            "stacks/Pulumi.test.yaml: breeze-infra:models[0].displayname: unknown key (did you mean `displayName`?)",
         ),
         (
             minimal_values(models=[{"id": "@cf/a/b"}, {"id": "@cf/a/b"}]),

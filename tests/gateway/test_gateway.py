@@ -81,7 +81,10 @@ def test_every_setting_is_read() -> None:
 @pytest.mark.parametrize(
     ("gateway", "expected"),
     [
-        ({"ratelimit": {}}, "breeze-infra:gateway.ratelimit: unknown key (a typo?)"),
+        (
+            {"ratelimit": {}},
+            "breeze-infra:gateway.ratelimit: unknown key (did you mean `rateLimit`?)",
+        ),
         ({"rateLimit": {"requests": 0}}, "breeze-infra:gateway.rateLimit.requests: "),
         ({"rateLimit": {"technique": "leaky"}}, "breeze-infra:gateway.rateLimit.technique: "),
         ({"spendLimit": {"days": 3}}, "breeze-infra:gateway.spendLimit.dollars: required key"),
@@ -172,7 +175,10 @@ def test_validate_rejects_a_bad_gateway_in_one_line_with_exit_2(
     result = cli("--stacks-dir", str(stacks_dir), "validate", "--stack", "dev")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "breeze-infra:gateway.rateLimit.request: unknown key (a typo?)" in result.stderr
+    assert (
+        "breeze-infra:gateway.rateLimit.request: unknown key (did you mean `requests`?)"
+        in result.stderr
+    )
 
 
 def test_the_offline_manifest_carries_the_gateway_url(cli: CliRun, stacks_dir: Path) -> None:

@@ -18,6 +18,7 @@ from breeze_infra.usage import (
     query_dataset,
     reporting_client,
 )
+from breeze_infra.usage._rows import Group
 from tests.online_cli import BOOTSTRAP, OnlineCli
 
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
@@ -192,7 +193,7 @@ def test_a_dataset_larger_than_a_page_is_read_whole_in_a_few_pages(
 
         monkeypatch.setenv("CLOUDFLARE_BASE_URL", emu.base_url)
 
-        async def read() -> list[dict[str, object]]:
+        async def read() -> list[Group]:
             async with reporting_client(DEFAULT_TOKEN, 30.0) as client:
                 return await query_dataset(
                     client,
