@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 API_KEY = "apiKey"
 BASE_URL = "baseUrl"
+CARD = "card"
+"""The setup card's name beside the key: Vault's field, and Kubernetes' annotation
+``breeze-infra/card``."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class Delivery:
     document: pulumi.Output[str]
     name: str
     opts: pulumi.ResourceOptions
+    note: str | None = None
+    """The person's setup card (Markdown), for backends that keep a note beside the key
+    (1Password: the item's note; Vault: a ``card`` field; Kubernetes: an annotation). Never
+    holds the key."""
 
 
 class Entry(BaseModel):

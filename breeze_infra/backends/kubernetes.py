@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
+from breeze_infra.backends.base import API_KEY, BASE_URL, CARD, Delivery, Entry
 from breeze_infra.fields import TemplateMatches
 
 _LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
@@ -55,6 +55,9 @@ class KubernetesEntry(Entry):
                 name=self.name,
                 namespace=self.namespace,
                 labels={"app.kubernetes.io/managed-by": "breeze-infra"},
+                annotations=None
+                if delivery.note is None
+                else {f"breeze-infra/{CARD}": delivery.note},
             ),
             type="Opaque",
             string_data={BASE_URL: delivery.base_url, API_KEY: delivery.api_key},

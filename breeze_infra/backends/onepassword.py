@@ -61,6 +61,7 @@ class OnePasswordEntry(Entry):
             category="password",
             url=delivery.base_url,
             password=delivery.api_key,
+            note_value=delivery.note,
             opts=delivery.opts,
         )
         return {}

@@ -6,11 +6,12 @@ namespace is set; ``vault kv get -mount=<mount> -field=apiKey <path>`` reads it.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from breeze_infra.backends.base import API_KEY, Delivery, Entry
+from breeze_infra.backends.base import API_KEY, BASE_URL, CARD, Delivery, Entry
 from breeze_infra.fields import TemplateMatches
 
 VaultPath = Annotated[
@@ -61,14 +62,23 @@ class VaultEntry(Entry):
         )
 
     def write(self, delivery: Delivery) -> dict[str, Any]:
+        import pulumi
         from pulumi_vault import kv
 
+        document = delivery.document
+        if delivery.note is not None:
+            note = delivery.note
+            document = pulumi.Output.secret(
+                delivery.api_key.apply(
+                    lambda key: json.dumps({BASE_URL: delivery.base_url, API_KEY: key, CARD: note})
+                )
+            )
         kv.SecretV2(
             delivery.name,
             mount=self.mount,
             name=self.path,
             namespace=self.namespace,
-            data_json=delivery.document,
+            data_json=document,
             opts=delivery.opts,
         )
         return {}

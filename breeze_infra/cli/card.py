@@ -94,7 +94,6 @@ def card(
     try:
         if output != "-" and (all_consumers or output.endswith("/") or Path(output).is_dir()):
             folder = Path(output)
-            folder.mkdir(parents=True, exist_ok=True)
             planned = [
                 Planned(
                     card_file_name(
@@ -113,6 +112,7 @@ def card(
                 )
                 for c in cards
             ]
+            folder.mkdir(parents=True, exist_ok=True)
             write_set(folder, planned, private=False)
             return 0
         sys.stdout.flush()

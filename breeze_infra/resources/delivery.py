@@ -40,6 +40,8 @@ class SecretsDeliveryArgs:
     stack: str | None = None
     """Fills references such as ``pulumi-stack://<project>/<stack>/...``; default
     ``pulumi.get_stack()``."""
+    note: str | None = None
+    """Text kept beside the key where a backend can hold a note (the setup card); never a key."""
 
 
 _ENTRIES: TypeAdapter[tuple[Entry, ...]] = TypeAdapter(SecretsEntries)
@@ -74,7 +76,9 @@ class SecretsDelivery(pulumi.ComponentResource):
         entries = check_entries(name, args.secrets)
         stack = pulumi.get_stack() if args.stack is None else args.stack
         super().__init__(TYPE_DELIVERY, name, None, opts)
-        self.stack_outputs = _write(entries, stack, args.base_url, args.api_key, name, self)
+        self.stack_outputs = _write(
+            entries, stack, args.base_url, args.api_key, name, self, args.note
+        )
         self.references = [_reference(entry, stack) for entry in entries]
         self.api_key_refs = pulumi.Output.from_input(self.references)
         self.register_outputs({"apiKeyRefs": self.references})
@@ -99,12 +103,13 @@ def deliver(
     base_url: str,
     api_key: pulumi.Input[str],
     name: str = "secrets",
+    note: str | None = None,
 ) -> Delivered:
     """A ``SecretsDelivery`` when some entry registers resources; none when the key only goes to
     the stack's outputs, so such a stack holds nothing but its tokens."""
     if any(entry.registers for entry in entries):
         component = SecretsDelivery(
-            name, SecretsDeliveryArgs(api_key, base_url, tuple(entries), stack)
+            name, SecretsDeliveryArgs(api_key, base_url, tuple(entries), stack, note)
         )
         return Delivered(component.references, component.stack_outputs)
     outputs = _write(entries, stack, base_url, api_key, name, None)
@@ -118,6 +123,7 @@ def _write(
     api_key: pulumi.Input[str],
     name: str,
     parent: pulumi.Resource | None,
+    note: str | None = None,
 ) -> dict[str, Any]:
     key: pulumi.Output[str] = pulumi.Output.secret(api_key)
     document: pulumi.Output[str] = pulumi.Output.secret(
@@ -133,6 +139,7 @@ def _write(
             document=document,
             name=f"{name}-{entry.backend}{suffix}",
             opts=pulumi.ResourceOptions(parent=parent),
+            note=note,
         )
         outputs.update(entry.write(delivery))
     return outputs

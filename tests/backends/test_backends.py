@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pulumi
 import pytest
@@ -41,6 +42,9 @@ class Case:
     """Resource type -> inputs it is registered with (at least these), secrets left out."""
     secret_inputs: dict[str, set[str]] = field(default_factory=dict)
     """Resource type -> the inputs that carry the key, each wrapped as a Pulumi secret."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Resource type -> the input (dotted path) holding the setup card beside the key: it
+    changes with each window's dates, in place; it may be secret, and never holds the key."""
 
 
 CASES: dict[str, Case] = {
@@ -59,6 +63,7 @@ CASES: dict[str, Case] = {
             }
         },
         secret_inputs={"vault:kv/secretV2:SecretV2": {"dataJson"}},
+        notes={"vault:kv/secretV2:SecretV2": "dataJson"},
     ),
     "aws-secrets-manager": Case(
         entry={
@@ -163,6 +168,7 @@ CASES: dict[str, Case] = {
             }
         },
         secret_inputs={"onepassword:index/item:Item": {"password"}},
+        notes={"onepassword:index/item:Item": "noteValue"},
     ),
     "kubernetes": Case(
         entry={"backend": "kubernetes", "name": "workers-ai", "namespace": "chat"},
@@ -174,10 +180,12 @@ CASES: dict[str, Case] = {
                     "name": "workers-ai",
                     "namespace": "chat",
                     "labels": {"app.kubernetes.io/managed-by": "breeze-infra"},
+                    "annotations": ANY,
                 },
             }
         },
         secret_inputs={"kubernetes:core/v1:Secret": {"stringData"}},
+        notes={"kubernetes:core/v1:Secret": "metadata.annotations.breeze-infra/card"},
     ),
 }
 ALL_NINE = [case.entry for case in CASES.values()]
@@ -224,7 +232,8 @@ def test_registers_its_resources_with_these_inputs(backend: str) -> None:
         inputs = plain_inputs(registration)
         assert case.resources[registration.type].items() <= inputs.items(), registration.type
         secret = {k for k, v in redact(registration.inputs).items() if v == SECRET_MARKER}
-        assert secret == case.secret_inputs.get(registration.type, set()), registration.type
+        carrying = case.secret_inputs.get(registration.type, set())
+        assert secret - ({case.notes.get(registration.type)} - carrying) == carrying
 
 
 @pytest.mark.parametrize("backend", CASES)
@@ -268,10 +277,40 @@ def test_a_rotation_updates_the_same_resources_in_place(backend: str) -> None:
     for was, now in zip(
         sorted(old, key=lambda r: r.name), sorted(new, key=lambda r: r.name), strict=True
     ):
-        assert plain_inputs(was) == plain_inputs(now)
+        note = CASES[backend].notes.get(now.type)
+        assert without(plain_inputs(was), note) == without(plain_inputs(now), note)
         assert not now.replace_on_changes and not now.delete_before_replace
         for name in CASES[backend].secret_inputs.get(now.type, ()):
             assert current_key(after) in text_of(unwrap_secrets(now.inputs[name])[0])
+
+
+def without(inputs: dict[str, Any], path: str | None) -> dict[str, Any]:
+    """The inputs less the one holding the setup card (a dotted path)."""
+    if path is None:
+        return inputs
+    head, _, rest = path.partition(".")
+    if not rest or head not in inputs:
+        return {k: v for k, v in inputs.items() if k != head}
+    return {**inputs, head: without(dict(inputs.get(head) or {}), rest)}
+
+
+def note_of(registration: Registration, path: str) -> str:
+    value: Any = registration.inputs
+    for part in path.split(".", 2):
+        value = unwrap_secrets(value)[0][part]
+    text = str(unwrap_secrets(value)[0])
+    return str(json.loads(text)["card"]) if path == "dataJson" else text
+
+
+@pytest.mark.parametrize("backend", sorted(name for name, case in CASES.items() if case.notes))
+def test_the_setup_card_is_kept_beside_the_key_and_never_holds_it(backend: str) -> None:
+    case = CASES[backend]
+    result = run([case.entry])
+    (registration,) = backend_resources(result)
+    card = note_of(registration, case.notes[registration.type])
+    assert card.startswith("# GPT Breeze setup for everyone (prod)")
+    assert "Settings → Credentials → Add → Custom (OpenAI-compatible)" in card
+    assert not any(key in card for key in result.issued.values())
 
 
 @pytest.mark.parametrize("backend", sorted(set(CASES) - {"pulumi-stack"}))
@@ -345,7 +384,10 @@ def test_document_stores_hold_base_url_and_key_as_json(backend: str) -> None:
     (name,) = {n for names in CASES[backend].secret_inputs.values() for n in names}
     (holder,) = [r for r in backend_resources(result) if name in r.inputs]
     document, _ = unwrap_secrets(holder.inputs[name])
-    assert json.loads(document) == {"baseUrl": BASE_URL, "apiKey": current_key(result)}
+    held = json.loads(document)
+    if backend == "vault":
+        assert held.pop("card").startswith("# GPT Breeze setup")
+    assert held == {"baseUrl": BASE_URL, "apiKey": current_key(result)}
 
 
 def test_github_without_environment_writes_repository_secret_and_variable() -> None:
