@@ -14,9 +14,15 @@ from typing import Any
 import pulumi
 
 from breeze_infra.backends.base import API_KEY, BASE_URL
-from breeze_infra.config import ConfigError, StackConfig, config_warnings, load_settings
+from breeze_infra.config import (
+    ConfigError,
+    StackConfig,
+    config_warnings,
+    load_settings,
+    placeholder_account,
+)
 from breeze_infra.consumers import Audience, audience_manifest, audiences
-from breeze_infra.endpoints import TOKEN_ENV
+from breeze_infra.endpoints import DEFAULT_API_ROOT, TOKEN_ENV, api_root
 from breeze_infra.handover import build_card, render_markdown
 from breeze_infra.project import ProjectError, find_install
 from breeze_infra.resources.delivery import deliver
@@ -67,6 +73,10 @@ def check_catalog(config: StackConfig, stack: str, now: datetime) -> None:
     depends on it, so no diff does either.
     """
     from breeze_infra.online import check_for_deploy
+
+    if api_root() == DEFAULT_API_ROOT:
+        for key, message in placeholder_account(config):
+            pulumi.log.warn(f"{key}: {message}")
 
     settings = pulumi.runtime.config.CONFIG.get()
     token = settings.get("cloudflare:apiToken") or os.environ.get(TOKEN_ENV, "")
@@ -160,6 +170,7 @@ def _provision(
             generation=settings.generation,
             consumer=audience.name,
             stack=stack,
+            project=pulumi.get_project(),
             now=now,
         ),
     )

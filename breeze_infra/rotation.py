@@ -120,7 +120,15 @@ def current_time() -> datetime:
     return parse_time(text) if text else datetime.now(UTC)
 
 
-def token_name(stack: str, slot: Slot, generation: int, consumer: str | None = None) -> str:
-    """The name Cloudflare shows for a slot's token: whose it is, which window, which generation."""
+def token_name(
+    stack: str,
+    slot: Slot,
+    generation: int,
+    consumer: str | None = None,
+    project: str = "breeze-infra",
+) -> str:
+    """The name Cloudflare shows for a slot's token: which project, whose it is, which window,
+    which generation. The project's name keeps two projects' ``dev`` tokens apart; a project
+    named ``breeze-infra`` gets the names it always had, so no deployed token is replaced."""
     owner = f"{stack}/{consumer}" if consumer else stack
-    return f"breeze-infra {owner} slot-{slot.name} w{slot.window} g{generation}"
+    return f"{project} {owner} slot-{slot.name} w{slot.window} g{generation}"

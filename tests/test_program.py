@@ -87,3 +87,20 @@ def test_secret_config_values_are_refused_without_being_shown() -> None:
         "breeze-infra settings are not secret, set it in plain text"
     )
     assert fake.created == []
+
+
+def test_token_names_carry_the_project_name_and_stay_the_same_for_breeze_infra() -> None:
+    """Two projects' ``dev`` tokens are told apart; a project named breeze-infra keeps the names
+    its deployed tokens have (a new name would replace them)."""
+    from breeze_infra.sandbox.mocks import synthesize
+    from tests.conftest import NOW, minimal_values
+
+    def names(project: str) -> list[str]:
+        result = synthesize("dev", minimal_values(), NOW, project=project)
+        return sorted(
+            r.inputs["name"] for r in result.registrations if r.type.endswith("AccountToken")
+        )
+
+    ours, theirs = names("breeze-infra"), names("acme-ai")
+    assert ours == ["breeze-infra dev slot-a w692 g0", "breeze-infra dev slot-b w691 g0"]
+    assert theirs == [name.replace("breeze-infra ", "acme-ai ", 1) for name in ours]

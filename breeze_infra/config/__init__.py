@@ -51,6 +51,7 @@ from breeze_infra.config._rules import (
     TOKEN_QUOTA,
     config_warnings,
     consumer_cidrs,
+    placeholder_account,
     token_demand,
     token_name_length,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "load_settings",
     "namespace_values",
     "parse_config",
+    "placeholder_account",
     "token_demand",
     "token_name_length",
     "unusable_cidrs",

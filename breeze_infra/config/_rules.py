@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from breeze_infra.config._base import NAMESPACE
 from breeze_infra.config._cidrs import unusable_cidrs
 from breeze_infra.config._errors import KeyedError
 from breeze_infra.config._gateway import gateway_problem
@@ -88,7 +89,7 @@ def token_names_fit(config: StackConfig, stack: str | None) -> None:
         return
     generation = config.token.generation
     if config.consumers is None:
-        longest = token_name_length(stack, None, generation)
+        longest = token_name_length(stack, None, generation, config.project)
         if longest > TOKEN_NAME_LIMIT:
             raise KeyedError(
                 "token",
@@ -97,7 +98,7 @@ def token_names_fit(config: StackConfig, stack: str | None) -> None:
             )
         return
     for index, consumer in enumerate(config.consumers):
-        longest = token_name_length(stack, consumer.name, generation)
+        longest = token_name_length(stack, consumer.name, generation, config.project)
         if longest > TOKEN_NAME_LIMIT:
             raise KeyedError(
                 f"consumers[{index}].name",
@@ -179,16 +180,22 @@ def consumer_cidrs(
     return allowed, denied
 
 
-def token_name_length(stack: str, consumer: str | None, generation: int) -> int:
+def token_name_length(
+    stack: str, consumer: str | None, generation: int, project: str = NAMESPACE
+) -> int:
     """The longest name a slot's token can get (window numbers given seven digits)."""
     owner = f"{stack}/{consumer}" if consumer else stack
-    return len(f"breeze-infra {owner} slot-a w9999999 g{generation}")
+    return len(f"{project} {owner} slot-a w9999999 g{generation}")
 
 
 def token_demand(config: StackConfig) -> tuple[int, int]:
     """Tokens the stack keeps alive, and the quota they count against."""
     active = 1 if config.consumers is None else sum(not c.revoked for c in config.consumers)
     return 2 * active, TOKEN_QUOTA[config.token.owner]
+
+
+PLACEHOLDER_ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+"""The account id of the committed stacks and the docs: well formed, and nobody's account."""
 
 
 def config_warnings(config: StackConfig) -> list[tuple[str, str]]:
@@ -199,7 +206,7 @@ def config_warnings(config: StackConfig) -> list[tuple[str, str]]:
             (
                 f"{config.project}:consumers",
                 "no active consumer: pulumi up deletes every token and secret write of this stack",
-            )
+            ),
         ]
     if needed > 0.8 * quota:
         return [
@@ -207,9 +214,24 @@ def config_warnings(config: StackConfig) -> list[tuple[str, str]]:
                 f"{config.project}:consumers",
                 f"{needed} tokens use {needed * 100 // quota}% of Cloudflare's quota of {quota} "
                 f"{config.token.owner} tokens (other tokens count too)",
-            )
+            ),
         ]
     return []
+
+
+def placeholder_account(config: StackConfig) -> list[tuple[str, str]]:
+    """A warning when the account id is the docs' example (shown by ``pulumi up`` against
+    Cloudflare itself; synth, the sandbox and the tests use it on purpose)."""
+    if config.account_id != PLACEHOLDER_ACCOUNT_ID:
+        return []
+    return [
+        (
+            f"{config.project}:accountId",
+            "the example account id of the docs (fine for synth and the sandbox): no "
+            "Cloudflare account has it; put yours (the 32 hex characters in the dashboard URL) "
+            "in the stack file",
+        )
+    ]
 
 
 def _fill(value: Any, stack: str, consumer: str) -> Any:

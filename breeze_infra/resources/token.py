@@ -76,6 +76,9 @@ class WorkersAiTokenArgs:
     """Part of the token's name, so that one stack can hold a token per person, team or app."""
     stack: str | None = None
     """Part of the token's name; default ``pulumi.get_stack()``."""
+    project: str = "breeze-infra"
+    """The first word of the token's name. The program passes its project's name; the default
+    keeps the names a team's own program already deployed (a new name replaces a token)."""
     now: datetime | None = None
     """The clock the rotation plan is cut from; default ``rotation.current_time()`` (which
     honours ``BREEZE_NOW``). Give every token of one run the same value."""
@@ -89,6 +92,7 @@ class _CheckedArgs(TokenSettings):
     account_id: AccountId
     consumer: ConsumerName | None = None
     stack: str
+    project: str
 
 
 def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, RotationPlan]:
@@ -104,6 +108,7 @@ def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, Rotat
         "generation": args.generation,
         "consumer": args.consumer,
         "stack": pulumi.get_stack() if args.stack is None else args.stack,
+        "project": args.project,
     }
     try:
         checked = _CheckedArgs.model_validate(values, by_name=True, by_alias=False)
@@ -112,7 +117,9 @@ def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, Rotat
         raise ArgsError("\n".join(f"{source}: {problem}" for problem in problems(exc))) from None
     except (ClockError, ValueError) as exc:
         raise ArgsError(f"{source}: now: {exc}") from None
-    longest = token_name_length(checked.stack, checked.consumer, checked.generation)
+    longest = token_name_length(
+        checked.stack, checked.consumer, checked.generation, checked.project
+    )
     if longest > TOKEN_NAME_LIMIT:
         raise ArgsError(
             f"{source}: {'consumer' if checked.consumer else 'stack'}: token names would reach "
@@ -248,7 +255,9 @@ class WorkersAiToken(pulumi.ComponentResource):
         self.value = pulumi.Output.secret(current.value)
         self.token_id = current.id
         self.token_name = pulumi.Output.from_input(
-            token_name(checked.stack, plan.current, checked.generation, checked.consumer)
+            token_name(
+                checked.stack, plan.current, checked.generation, checked.consumer, checked.project
+            )
         )
         self.expires_on = pulumi.Output.from_input(timestamp(plan.current.expires_on))
         self.base_url = pulumi.Output.from_input(workers_ai_base_url(checked.account_id))
@@ -272,7 +281,9 @@ class WorkersAiToken(pulumi.ComponentResource):
         return sdk.token(
             resource_name,
             **account,
-            name=token_name(checked.stack, slot, checked.generation, checked.consumer),
+            name=token_name(
+                checked.stack, slot, checked.generation, checked.consumer, checked.project
+            ),
             expires_on=timestamp(slot.expires_on),
             policies=[
                 sdk.policy(

@@ -39,3 +39,23 @@ def _problems(settings: dict[str, str]) -> list[str]:
 )
 def test_unknown_keys_suggest_the_closest_known_one(settings: dict[str, str], line: str) -> None:
     assert line in _problems(settings)
+
+
+def test_the_docs_placeholder_account_id_is_a_warning_naming_the_key() -> None:
+    from breeze_infra.config import placeholder_account
+
+    config = load_settings(
+        {"acme-ai:accountId": "0123456789abcdef0123456789abcdef", "acme-ai:models": MODELS},
+        namespace="acme-ai",
+        source="s.yaml",
+        stack="dev",
+    )
+    ((key, message),) = placeholder_account(config)
+    assert key == "acme-ai:accountId" and "no Cloudflare account has it" in message
+    mine = load_settings(
+        {"acme-ai:accountId": "fedcba9876543210fedcba9876543210", "acme-ai:models": MODELS},
+        namespace="acme-ai",
+        source="s.yaml",
+        stack="dev",
+    )
+    assert placeholder_account(mine) == []
