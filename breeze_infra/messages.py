@@ -7,7 +7,9 @@ token pasted into the wrong key must not be echoed.
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import re
+from typing import Any, Final
 
 from breeze_infra.permissions import LEGACY_TOKEN, PREFIXED_TOKEN
 
@@ -23,6 +25,63 @@ LIMIT = 80
 def masked(text: str) -> str:
     """Cloudflare tokens (``cfat_``/``cfut_``-prefixed, or the older 40 characters) hidden."""
     return LEGACY_TOKEN.sub(HIDDEN, PREFIXED_TOKEN.sub(HIDDEN, text))
+
+
+HELD_RUN: Final = 16
+"""Characters of a held token that, found in a row, count as an echo of it: a half of the
+shortest token (40 characters), and long enough not to hide ordinary words."""
+
+
+_ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+class HeldToken:
+    """A token a client holds, and how its echoes are found in text from the wire.
+
+    How far we go against a server echoing it back: the token in any case (``CFAT_...``), its
+    base64 (standard and URL-safe, with or without padding, in any case), and any run of
+    ``HELD_RUN`` or more of its characters in a row (a half, a third of a 53-character token).
+    Not attempted: other encodings (hex, reversed, characters interleaved), which no Cloudflare
+    answer has been seen to use; the output filter still masks anything shaped like a token.
+    A value shorter than ``HELD_RUN`` (a test's ``"x"``) is hidden only as itself.
+    """
+
+    __slots__ = ("_encoded", "_grams", "_lower", "_value")
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        self._lower = value.translate(_ASCII_LOWER)
+        self._grams = {self._lower[i : i + HELD_RUN]: i for i in range(len(value) - HELD_RUN + 1)}
+        raw = value.encode()
+        encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+        forms = sorted(encoded | {form.rstrip("=") for form in encoded}, key=len, reverse=True)
+        self._encoded = re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every echo replaced by ``REDACTED``, before anything cuts it: a cut
+        could leave a part that no longer looks like the whole."""
+        if len(self._value) < HELD_RUN:
+            return text.replace(self._value, REDACTED) if self._value else text
+        text = self._encoded.sub(REDACTED, text)
+        low = text.translate(_ASCII_LOWER)
+        out: list[str] = []
+        start = last = 0
+        while start <= len(low) - HELD_RUN:
+            at = self._grams.get(low[start : start + HELD_RUN])
+            if at is None:
+                start += 1
+                continue
+            end, held_at = start + HELD_RUN, at + HELD_RUN
+            while (
+                end < len(low) and held_at < len(self._lower) and low[end] == self._lower[held_at]
+            ):
+                end, held_at = end + 1, held_at + 1
+            out += [text[last:start], REDACTED]
+            start = last = end
+        return "".join([*out, text[last:]])
+
+    def __repr__(self) -> str:
+        return REDACTED_REPR
 
 
 def one_line(text: str) -> str:

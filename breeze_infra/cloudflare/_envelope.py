@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from breeze_infra.errors import ApiMessage, as_int
-from breeze_infra.messages import REDACTED, REDACTED_REPR, safe_line
+from breeze_infra.messages import REDACTED_REPR, HeldToken, safe_line
 
 if TYPE_CHECKING:
     import httpx
@@ -76,18 +76,20 @@ class HttpFailure:
 class Secret:
     """Holds the token so that neither repr() nor vars() of the client can print it."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_echoes", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        self._echoes = HeldToken(value)
 
     def reveal(self) -> str:
         return self._value
 
     def redact(self, text: str) -> str:
         """Text that came from Cloudflare (or the network), fit to quote in one printed line:
-        this token replaced, any other token masked, control characters escaped."""
-        return safe_line(text.replace(self._value, REDACTED))
+        this token replaced (in any case, in base64, or any long part of it), any other token
+        masked, control characters escaped."""
+        return safe_line(self._echoes.redact(text))
 
     def __repr__(self) -> str:
         return REDACTED_REPR

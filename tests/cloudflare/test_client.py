@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import socket
 import traceback
@@ -730,3 +731,30 @@ def test_the_first_matching_rule_names_the_failure(
     """Where one answer carries several signals, the more specific meaning wins: the spent daily
     allocation over the 429, a mistyped account over the token's refusal."""
     assert _classified(status, codes, path) is expected
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        SECRET.upper(),
+        SECRET.lower(),
+        base64.b64encode(SECRET.encode()).decode(),
+        base64.urlsafe_b64encode(SECRET.encode()).decode().rstrip("="),
+        SECRET[: len(SECRET) // 2],
+        SECRET[len(SECRET) // 2 :],
+        SECRET[5:21],
+    ],
+    ids=["upper", "lower", "base64", "base64url", "first-half", "second-half", "sixteen"],
+)
+def test_a_server_echoing_the_token_transformed_is_redacted(
+    emu: CloudflareEmulator, echo: str
+) -> None:
+    """Issue 20, D: how far redaction goes is in ``messages.HeldToken``'s docstring."""
+    message = f"bad token {echo} given"
+    emu.inject("/accounts", [Fault.status(400, code=1234, message=message)])
+    error, _ = expect_error(
+        emu, ApiError, lambda c: c.get(accounts(emu, "/tokens/verify")), token=SECRET
+    )
+    shown = str(error) + repr(error.errors)
+    assert echo not in shown and echo.lower() not in shown.lower()
+    assert "bad token [REDACTED] given" in str(error)
