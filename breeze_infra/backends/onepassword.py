@@ -30,7 +30,7 @@ class OnePasswordEntry(Entry):
 
     package: ClassVar[str | None] = "pulumi_onepassword"
     distribution: ClassVar[str] = "pulumi-onepassword"
-    requirement: ClassVar[str] = "pulumi-onepassword>=1.2,<2"
+    requirement: ClassVar[str] = "pulumi-onepassword==1.1.3"
     identity: ClassVar[tuple[str, ...]] = ("vault", "title")
 
     backend: Literal["onepassword"]

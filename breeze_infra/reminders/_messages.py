@@ -23,15 +23,21 @@ def due(report: RotationReport, warn_days: Sequence[int]) -> list[ConsumerRotati
     return [e for e in report.consumers if e.verdict == "must switch" and e.days_left in days]
 
 
+def plain(text: str) -> str:
+    """Text from the stack file as Slack shows it, never as markup: a credential named
+    ``<!channel>`` must not notify a channel (Slack escapes exactly these three characters)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def personal(
     config: StackConfig, stack: str, entry: ConsumerRotation, audience: Audience
 ) -> dict[str, Any]:
     """Slack-compatible ``{"text": ...}`` for one person (Mattermost, Google Chat and Teams
     workflows take the same)."""
-    credential = config.credential_label(stack)
+    credential = plain(config.credential_label(stack))
     who = entry.mention or entry.consumer or stack
     places = "\n".join(
-        f"• {place}" for place in key_places(audience.secrets, stack, entry.consumer)
+        f"• {plain(place)}" for place in key_places(audience.secrets, stack, entry.consumer)
     )
     days = entry.days_left or 0
     text = (

@@ -4,10 +4,19 @@ It speaks Cloudflare's real v4 paths (``/accounts/<id>/tokens``, ``/user/tokens`
 ``permission_groups``) at ``CLOUDFLARE_BASE_URL`` with the bootstrap token from ``cloudflare:apiToken``
 or ``CLOUDFLARE_API_TOKEN``, so the emulator is the one truth about which tokens are live. Inputs use
 the SDK's wire names (camelCase, ``policies[].resources`` as JSON text, ``condition.requestIp.ins``);
-the body sent is the API's. As in pulumi-cloudflare 6 (Terraform provider v5), only a change of
-``accountId`` replaces an account token; everything else updates in place, which is why the program
-asks for replacement itself with ``replaceOnChanges``. ``value`` is returned only by create, as a
-secret, and kept from the old state on update.
+the body sent is the API's. What the Terraform provider pulumi-cloudflare 6 wraps does, and so does
+this fake (terraform-provider-cloudflare v5.22.0, ``internal/services/account_token/``):
+
+- only a change of ``account_id`` replaces an account token (``schema.go``: ``RequiresReplace``);
+  everything else updates in place, which is why the program asks for ``replaceOnChanges`` itself;
+- a policy's ``resources`` in state is the API's raw text, matched to the policy by effect and
+  permission groups (``custom.go``, ``unmarshalCustomWithSnapshot``), so text written otherwise than
+  the API answers differs from state after every ``up``;
+- ``value`` comes only from create; update and read keep the one in state (``resource.go``,
+  ``tokenValue := state.Value``), and an imported token has none (``ImportState`` sets only ids);
+- a read that finds the token gone (404) or ``expired`` / ``revoked (exposed)`` drops it from
+  state (``resource.go``, ``RemoveResource``; the status rule since v5.19.1), so the next ``up``
+  creates it again.
 """
 
 from __future__ import annotations
@@ -28,6 +37,43 @@ ACCOUNT_GROUPS = (
 )
 USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList"
 _COMPUTED = ("issuedOn", "modifiedOn", "status")
+
+
+_UNUSABLE = ("expired", "revoked (exposed)")
+"""Statuses after which a read drops the token from state (resource.go, v5.19.1 and later)."""
+
+
+def raw_json(value: Any) -> str:
+    """A JSON value's text as the emulator wrote it (compact), i.e. the bytes Go keeps raw."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _identity(effect: Any, groups: Any) -> tuple[str, tuple[str, ...]]:
+    return str(effect), tuple(sorted(str(g.get("id")) for g in groups or []))
+
+
+def _policies_from_answer(planned: Any, result: Mapping[str, Any]) -> Any:
+    """The planned policies with each ``resources`` replaced by the API's raw text for the policy of
+    the same effect and permission groups (custom.go); a policy the API lacks keeps its own."""
+    if not isinstance(planned, list):  # an import: the policies as the API holds them
+        return [
+            {
+                "effect": item.get("effect"),
+                "permissionGroups": [{"id": g.get("id")} for g in item.get("permission_groups")],
+                "resources": raw_json(item.get("resources")),
+            }
+            for item in result.get("policies") or []
+        ]
+    available: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for item in result.get("policies") or []:
+        key = _identity(item.get("effect"), item.get("permission_groups"))
+        available.setdefault(key, []).append(raw_json(item.get("resources")))
+    policies = []
+    for item in planned:
+        key = _identity(item.get("effect"), item.get("permissionGroups"))
+        texts = available.get(key)
+        policies.append({**item, "resources": texts.pop(0)} if texts else dict(item))
+    return policies
 
 
 def _api_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,8 +136,17 @@ class TokenResource:
         outputs = dict(inputs)
         for key, api in zip(_COMPUTED, ("issued_on", "modified_on", "status"), strict=True):
             outputs[key] = result.get(api)
-        outputs["value"] = value if values.is_secret(value) else values.secret(value)
+        if result.get("name") is not None:
+            outputs["name"] = result["name"]
+        outputs["policies"] = _policies_from_answer(inputs.get("policies"), result)
+        if value is None:
+            outputs.pop("value", None)  # imported: the API never shows a token's value again
+        else:
+            outputs["value"] = value if values.is_secret(value) else values.secret(value)
         return outputs
+
+    def planned(self, news: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(news)
 
     def create(self, inputs: Mapping[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
         if preview:
@@ -104,7 +159,7 @@ class TokenResource:
     def read(self, resource_id: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
         path = self._path(values.reveal(state), resource_id)
         result = call_api(self.config, "GET", path, missing_ok=True)
-        if result is None:
+        if result is None or result.get("status") in _UNUSABLE:
             return None
         return self._outputs(state, result, state.get("value"))
 

@@ -42,6 +42,9 @@ class GatewayResource:
                 failures.append((field.wire, f"{field.wire} {problem}"))
         return failures
 
+    def planned(self, news: Mapping[str, Any]) -> dict[str, Any]:
+        return _with_defaults(news)
+
     def _path(self, inputs: Mapping[str, Any], gateway: str = "") -> str:
         base = f"/accounts/{inputs.get('accountId')}/ai-gateway/gateways"
         return f"{base}/{gateway}" if gateway else base

@@ -41,6 +41,10 @@ class ResourceModel(Protocol):
 
     def check(self, news: Mapping[str, Any]) -> list[tuple[str, str]]: ...
 
+    def planned(self, news: Mapping[str, Any]) -> dict[str, Any]:
+        """The inputs as the provider plans them: with the schema's defaults filled in."""
+        ...
+
     def create(self, inputs: Mapping[str, Any], preview: bool) -> tuple[str, dict[str, Any]]: ...
 
     def read(self, resource_id: str, state: Mapping[str, Any]) -> dict[str, Any] | None: ...
@@ -61,6 +65,9 @@ class StoredResource:
 
     def check(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         return []
+
+    def planned(self, news: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(news)
 
     def create(self, inputs: Mapping[str, Any], preview: bool) -> tuple[str, dict[str, Any]]:
         return ("" if preview else uuid.uuid4().hex), dict(inputs)
@@ -189,12 +196,13 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext
     ) -> provider_pb2.DiffResponse:
         model = self._model(request.type or _type_of(request.urn), "Diff", context)
-        news = values.from_struct(request.news)
+        news = model.planned(values.from_struct(request.news))
+        # As a bridged Terraform provider plans: the program's inputs against the prior *state*
+        # (what the last read or write stored), not against the inputs sent last time.
+        olds = values.from_struct(request.olds)
+        keys = set(news)
         if request.HasField("old_inputs"):
-            olds = values.from_struct(request.old_inputs)
-            keys = set(olds) | set(news)
-        else:  # an engine that sends only the old outputs: compare the keys it asks for
-            olds, keys = values.from_struct(request.olds), set(news)
+            keys |= set(values.from_struct(request.old_inputs))
         changes = values.changed_keys(olds, news, keys)
         return _diff_response(changes, model.replace_keys)
 

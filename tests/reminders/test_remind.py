@@ -189,3 +189,19 @@ def test_a_refusal_is_not_retried() -> None:
     assert calls == [1]
     assert done.failed is not None
     assert "the webhook refused it (HTTP 404)" in done.failed
+
+
+def test_markup_from_the_stack_file_cannot_notify_a_channel() -> None:
+    from breeze_infra.config import parse_config
+    from breeze_infra.consumers import audiences
+    from breeze_infra.reminders import ConsumerRotation, personal
+    from tests.conftest import minimal_values
+
+    config = parse_config(
+        minimal_values(credentialName="AI <!channel> & co", consumers=[{"name": "a"}]), "x", "dev"
+    )
+    (audience,) = audiences(config)
+    entry = ConsumerRotation("a", None, "must switch", None, None, SWITCH_BY, 3)
+    text = str(personal(config, "dev", entry, audience)["text"])
+    assert "<!channel>" not in text
+    assert "AI &lt;!channel&gt; &amp; co" in text

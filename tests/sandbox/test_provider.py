@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -259,3 +260,88 @@ def test_a_gateway_outside_the_providers_ranges_fails_check(
         "logManagement",
         "rateLimitingTechnique",
     ]
+
+
+def _created(cloudflare: provider_pb2_grpc.ResourceProviderStub, inputs: dict[str, Any]) -> Any:
+    return cloudflare.Create(
+        provider_pb2.CreateRequest(urn=URN, type=TOKEN_TYPE, properties=values.to_struct(inputs))
+    )
+
+
+def _read(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub, answer: Any, properties: Any = None
+) -> Any:
+    return cloudflare.Read(
+        provider_pb2.ReadRequest(
+            id=answer.id,
+            urn=URN,
+            type=TOKEN_TYPE,
+            properties=answer.properties if properties is None else properties,
+        )
+    )
+
+
+@pytest.fixture
+def emulated(monkeypatch: pytest.MonkeyPatch) -> Iterator[CloudflareEmulator]:
+    with CloudflareEmulator(account_id=ACCOUNT) as emulator:
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", emulator.base_url)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", DEFAULT_TOKEN)
+        yield emulator
+
+
+def test_state_holds_the_apis_raw_resources_text_so_spaced_text_is_a_change(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub, emulated: CloudflareEmulator
+) -> None:
+    spaced = _token_inputs()  # json.dumps with its default separators, as the program once did
+    answer = _created(cloudflare, spaced)
+    state = values.from_struct(answer.properties)
+    assert state["policies"][0]["resources"] == (f'{{"com.cloudflare.api.account.{ACCOUNT}":"*"}}')
+    diff = cloudflare.Diff(
+        provider_pb2.DiffRequest(
+            id=answer.id,
+            urn=URN,
+            type=TOKEN_TYPE,
+            olds=answer.properties,
+            old_inputs=values.to_struct(spaced),
+            news=values.to_struct(spaced),
+        )
+    )
+    assert list(diff.diffs) == ["policies"] and list(diff.replaces) == []
+    compact = _token_inputs(policies=state["policies"])
+    same = cloudflare.Diff(
+        provider_pb2.DiffRequest(
+            id=answer.id,
+            urn=URN,
+            type=TOKEN_TYPE,
+            olds=answer.properties,
+            old_inputs=values.to_struct(compact),
+            news=values.to_struct(compact),
+        )
+    )
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_read_keeps_the_value_and_an_import_has_none(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub, emulated: CloudflareEmulator
+) -> None:
+    answer = _created(cloudflare, _token_inputs())
+    kept = values.from_struct(_read(cloudflare, answer).properties)
+    assert kept["value"] == values.from_struct(answer.properties)["value"]
+    imported = values.from_struct(
+        _read(cloudflare, answer, values.to_struct({"accountId": ACCOUNT})).properties
+    )
+    assert "value" not in imported and imported["status"] == "active"
+    assert imported["policies"] == values.from_struct(answer.properties)["policies"]
+
+
+@pytest.mark.parametrize("how", ["deleted", "expired"])
+def test_a_read_that_finds_the_token_gone_or_expired_drops_it(
+    cloudflare: provider_pb2_grpc.ResourceProviderStub, emulated: CloudflareEmulator, how: str
+) -> None:
+    answer = _created(cloudflare, _token_inputs())
+    [minted] = emulated.minted_tokens()
+    if how == "deleted":
+        emulated.remove_token(minted.value)
+    else:
+        emulated.set_clock(lambda: datetime(2027, 1, 2, tzinfo=UTC))
+    assert _read(cloudflare, answer).id == ""

@@ -31,7 +31,7 @@ from breeze_infra.sandbox.emulator._wire import Answer, RecordedRequest, error, 
 
 
 def verify_account(state: State, request: RecordedRequest, rest: list[str]) -> Answer:
-    return _verify(token_of(state, request), "account")
+    return _verify(state, token_of(state, request), "account")
 
 
 def permission_groups(state: State, request: RecordedRequest, rest: list[str]) -> Answer:
@@ -70,7 +70,7 @@ def user_route(state: State, request: RecordedRequest, parts: list[str]) -> Answ
     """``/user/tokens...``, which user-owned tokens are managed on; None for any other path."""
     token = token_of(state, request)
     if parts == ["user", "tokens", "verify"] and request.method == "GET":
-        return _verify(token, "user")
+        return _verify(state, token, "user")
     if parts[:2] != ["user", "tokens"]:
         return None
     denied = authorise(token, USER_TOKENS_PERMISSIONS)
@@ -81,17 +81,18 @@ def user_route(state: State, request: RecordedRequest, parts: list[str]) -> Answ
     return tokens_api(state, request, "user", parts[2:])
 
 
-def _verify(token: TokenInfo | None, kind: TokenKind) -> Answer:
+def _verify(state: State, token: TokenInfo | None, kind: TokenKind) -> Answer:
     if token is None or token.kind != kind:
         return error(401, 1000, "Invalid API Token")
-    result: dict[str, Any] = {"id": token.id, "status": token.status}
+    status = token.status if token.record is None else status_of(state, token)
+    result: dict[str, Any] = {"id": token.id, "status": status}
     if token.expires_on is not None:
         result["expires_on"] = token.expires_on
     if token.not_before is not None:
         result["not_before"] = token.not_before
     note = {"code": 10000, "message": "This API Token is valid and active", "type": None}
-    if token.status != "active":
-        note = {"code": 10000, "message": f"This API Token is {token.status}", "type": None}
+    if status != "active":
+        note = {"code": 10000, "message": f"This API Token is {status}", "type": None}
     return ok(result, messages=[note])
 
 
@@ -113,7 +114,7 @@ def tokens_api(state: State, request: RecordedRequest, kind: TokenKind, rest: li
     if found_token is None:
         return error(404, 1003, "Token not found")  # emulator-invented code
     if method == "GET":
-        return ok(_public(found_token))
+        return ok(_public(state, found_token))
     if method == "DELETE":
         with state.lock:
             state.tokens.pop(found_token.value, None)
@@ -146,7 +147,7 @@ def _create_token(state: State, request: RecordedRequest, kind: TokenKind) -> An
         state.tokens[value] = info
         state.minted.append(value)
         state.events.append(TokenEvent("create", info.id, _name(info)))
-    return ok({**_public(info), "value": value})
+    return ok({**_public(state, info), "value": value})
 
 
 def _update_token(state: State, request: RecordedRequest, token: TokenInfo) -> Answer:
@@ -169,7 +170,7 @@ def _update_token(state: State, request: RecordedRequest, token: TokenInfo) -> A
     with state.lock:
         state.tokens[token.value] = updated
         state.events.append(TokenEvent("update", token.id, _name(updated)))
-    return ok(_public(updated))
+    return ok(_public(state, updated))
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
@@ -191,7 +192,7 @@ def _listing(state: State, request: RecordedRequest, kind: TokenKind) -> Answer:
     if page < 1 or not low <= per_page <= high:
         return error(400, 1001, f"per_page must be {low} to {high}, page at least 1")  # invented
     with state.lock:
-        found = [_public(t) for t in state.tokens.values() if _owned(t, kind)]
+        found = [_public(state, t) for t in state.tokens.values() if _owned(t, kind)]
     chunk = found[(page - 1) * per_page : page * per_page]
     pages = max(1, -(-len(found) // per_page))
     info = {"page": page, "per_page": per_page, "count": len(chunk), "total_pages": pages}
@@ -206,9 +207,18 @@ def _name(token: TokenInfo) -> str:
     return str((token.record or {}).get("name", ""))
 
 
-def _public(token: TokenInfo) -> dict[str, Any]:
-    """A token as list and get answer: never its secret."""
-    return {"id": token.id, **(token.record or {})}
+def _public(state: State, token: TokenInfo) -> dict[str, Any]:
+    """A token as list and get answer: never its secret; ``expired`` once its time has passed."""
+    return {"id": token.id, **(token.record or {}), "status": status_of(state, token)}
+
+
+def status_of(state: State, token: TokenInfo) -> str:
+    """The status Cloudflare reports: an active token past ``expires_on`` (by the emulator's
+    clock) is ``expired``; the Terraform provider drops such a token from state on read."""
+    status = str((token.record or {}).get("status", token.status))
+    if status == "active" and token.expires_on is not None and token.expires_on <= state.now_text():
+        return "expired"
+    return status
 
 
 def _granted(body: Mapping[str, Any]) -> frozenset[str]:
