@@ -107,7 +107,10 @@ def find(config: StackConfig, name: str | None) -> Audience:
     known = ", ".join(a.name for a in active if a.name) or "none"
     if name is None:
         if config.consumers is not None:
-            raise LookupError(f"this stack has consumers ({known}): name one with --consumer NAME")
+            raise LookupError(
+                f"this stack has consumers ({known}): name one with --consumer NAME, or check "
+                "them all with --all-consumers"
+            )
         return active[0]
     for audience in active:
         if audience.name == name:

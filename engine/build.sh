@@ -58,7 +58,7 @@ module breeze-infra/engine
 
 go 1.24
 EOF
-echo "engine/build.sh: building $cli_package@$version (cold: 10-20 min on 2 cores)"
+echo "engine/build.sh: building $cli_package@$version (cold: several minutes; measured in docs/e2e.md)"
 "$go" get -tool "$cli_package@$version" || fail "$cli_module" "$version"
 "$go" build "${flags[@]}" -o "$bin/pulumi" "$cli_package" || fail "$cli_module" "$version"
 

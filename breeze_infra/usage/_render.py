@@ -18,6 +18,8 @@ def render_text(report: UsageReport, out: IO[str]) -> None:
     out.write(f"usage of stack {p(report.stack)} from {report.since} to {report.until}\n")
     if not report.gateway_on:
         out.write("gateway: off (breeze-infra:gateway absent): no per-gateway figures\n")
+    elif not report.gateways:
+        out.write(f"gateway: no traffic from {report.since} to {report.until}\n")
     else:
         out.write(
             f"{'gateway':<32} {'model':<44} {'requests':>9} {'tokens in':>10} "
@@ -28,7 +30,10 @@ def render_text(report: UsageReport, out: IO[str]) -> None:
                 f"{p(row.gateway):<32} {p(row.model):<44} {row.requests:>9} {row.tokens_in:>10} "
                 f"{row.tokens_out:>10} {row.errors:>7} {row.rate_limited:>6} {row.cost:>9.4f}\n"
             )
-    out.write("Workers AI, whole account:\n")
+    if not report.neurons:
+        out.write("Workers AI, whole account: no traffic in this period\n")
+    else:
+        out.write("Workers AI, whole account:\n")
     for neuron in report.neurons:
         out.write(
             f"  {p(neuron.model):<44} {neuron.requests:>9} requests {neuron.neurons:>12.1f} neurons\n"

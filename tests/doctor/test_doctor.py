@@ -518,7 +518,8 @@ def test_doctor_checks_one_consumers_key_and_models(online: OnlineCli) -> None:
     unnamed = online("doctor", "--stack", "team", "--from-outputs", "-", input=json.dumps(deployed))
     assert unnamed.returncode == 2
     assert unnamed.err_lines == [
-        "team: this stack has consumers (alice, bob): name one with --consumer NAME"
+        "team: this stack has consumers (alice, bob): name one with --consumer NAME, or check "
+        "them all with --all-consumers"
     ]
     absent = online(
         "doctor",

@@ -208,3 +208,11 @@ def test_a_dataset_larger_than_a_page_is_read_whole_in_a_few_pages(
         assert len(groups) == 12_000
         assert len(rows) == 12_000
         assert emu.count("/graphql") == 2
+
+
+def test_a_period_with_no_traffic_says_so_plainly(online: OnlineCli) -> None:
+    result = online("usage", "--stack", "dev", "--since", "1h", CLOUDFLARE_API_TOKEN=REPORTER)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("gateway: no traffic from ") for line in lines), result.stdout
+    assert "Workers AI, whole account: no traffic in this period" in lines
