@@ -853,6 +853,19 @@ LAX_TYPES = [  # issue 20, G: a bool is not a number; JSON as the engine reads i
     ),
 ]
 
+OLDER = [  # issue 20, I: older probes still open
+    c(
+        "empty-output-path",
+        "manifest",
+        "--stack",
+        "dev",
+        "-o",
+        "",
+        expect="breeze-infra manifest: -o: an empty path",
+        names="-o",
+    ),
+]
+
 TABLE = [
     *(pytest.param(case, id=f"1-gate-{case.id}") for case in GATE),
     *(pytest.param(case, id=f"2-writer-{case.id}") for case in WRITER),
@@ -862,6 +875,7 @@ TABLE = [
     *(pytest.param(case, id=f"8-rules-{case.id}") for case in RULES),
     *(pytest.param(case, id=f"20C-forged-{case.id}") for case in FORGED_LINES),
     *(pytest.param(case, id=f"20G-lax-{case.id}") for case in LAX_TYPES),
+    *(pytest.param(case, id=f"20I-older-{case.id}") for case in OLDER),
 ]
 
 PROJECT = "name: breeze-infra\nruntime: python\nstackConfigDir: stacks\n"

@@ -82,6 +82,8 @@ def manifest(
             "breeze-infra manifest: --online reads the stack file; it does not go with "
             "--from-outputs"
         )
+    if not output.strip():
+        raise bad_input("breeze-infra manifest: -o: an empty path; give FILE, DIR or '-'")
     if all_consumers and output == "-":
         raise bad_input("breeze-infra manifest: --all-consumers needs -o DIR")
     stack = chosen_stack(stack, "manifest", os.environ, required=False)
@@ -258,7 +260,7 @@ def _from_outputs(
                 f"{shown}: {key_path}: missing or redacted; export the outputs with "
                 f"{so.EXPORT_HINT} from a stack with a pulumi-stack secrets entry"
             )
-        result[name] = read.with_api_key(key)
+        result[name] = read.with_api_key(key.strip())  # a paste's stray blanks are no part of it
     return result
 
 

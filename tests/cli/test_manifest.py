@@ -372,3 +372,18 @@ def test_consumer_outputs_of_another_stack_are_refused(
         "not of stack 'dev'"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_include_secret_writes_the_key_without_its_stray_blanks(
+    cli: CliRun, outputs_json: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Issue 20, I: a key exported with a trailing newline or spaces is written stripped."""
+    path, known = outputs_json
+    document = json.loads(path.read_text())
+    document["apiKey"] = f"  {known}\n"
+    padded = tmp_path / "padded.json"
+    padded.write_text(json.dumps(document))
+    target = tmp_path / "with-key.json"
+    result = cli("manifest", "--from-outputs", str(padded), "--include-secret", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text())["credentials"][0]["apiKey"] == known
