@@ -1236,3 +1236,13 @@ def test_20_config_json_problems_still_print_the_json_document(
     document = json.loads(result.stdout)
     assert document["exitCode"] == 2
     assert [f["message"] for f in document["findings"]] == [case.expect]
+
+
+def test_20_gateway_null_is_off_as_the_schema_allows(root: Path, cli: CliRun) -> None:
+    """Issue 20, G: the schema allowed `gateway: null` and validate refused it, naming a class."""
+    (root / STACK).write_text(stack_yaml("  breeze-infra:gateway: null"))
+    result = cli("validate", "--stack", "dev", cwd=root)
+    assert result.returncode == 0, result.stderr
+    synth = cli("synth", "--stack", "dev", cwd=root)
+    assert synth.returncode == 0, synth.stderr
+    assert "AiGateway" not in synth.stdout

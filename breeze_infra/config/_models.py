@@ -241,6 +241,13 @@ class StackConfig(Settings):
         description="Route traffic through an AI Gateway ({} for the defaults); absent: off.",
     )
 
+    @field_validator("gateway", mode="before")
+    @classmethod
+    def _null_is_off(cls, value: Any) -> Any:
+        """``gateway: null`` reaches the program as empty text (the engine's round trip of a
+        top-level null); the committed schema allows null, so it means off, as absent does."""
+        return None if value == "" else value
+
     @field_validator("credential_name")
     @classmethod
     def _readable(cls, value: str | None) -> str | None:
