@@ -23,7 +23,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import ROOT, user_environment
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import ROOT, cpu_model, user_environment
 
 SHELL_STEPS = (
     "pulumi stack init dev",
@@ -83,7 +85,7 @@ def main() -> None:
                 "total_seconds": round(total, 1),
                 "commands": len(steps),
                 "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "machine": f"{cpu_model()}, {platform.machine()}, {os.cpu_count()} cores",
                 "load_1min": round(os.getloadavg()[0], 2),
             }
         )
