@@ -126,6 +126,14 @@ def _print(result: SynthResult, out: IO[str]) -> None:
     out.write(f"\nPermission-group look-ups: {body['permissionGroupLookups']}\n")
     out.write("\nOutputs:\n")
     for key, value in body["outputs"].items():
+        if key == "manifest" and isinstance(value, dict):
+            # Shown once, by the command that publishes it (the README's main command runs both).
+            models = len(value.get("models") or [])
+            out.write(
+                f"  manifest: {value.get('schema')}, {models} model(s): "
+                f"`breeze-infra manifest --stack {result.stack}` prints it\n"
+            )
+            continue
         text = json.dumps(value, indent=2) if isinstance(value, dict) else str(value)
         out.write(f"  {key}: {text.replace(chr(10), chr(10) + '  ')}\n")
 

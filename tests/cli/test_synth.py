@@ -69,3 +69,12 @@ def test_a_failing_program_is_one_line_exit_1() -> None:
     assert result.stderr.splitlines() == [
         "synth --stack dev: the program failed: token name must be 1-120 characters"
     ]
+
+
+def test_the_main_command_prints_the_manifest_once(cli: CliRun) -> None:
+    synth = cli("synth", "--stack", "dev")
+    manifest = cli("manifest", "--stack", "dev")
+    assert synth.returncode == 0 and manifest.returncode == 0, synth.stderr + manifest.stderr
+    both = synth.stdout + manifest.stdout
+    assert both.count('"modelId": "@cf/meta/llama-3.1-8b-instruct"') == 1
+    assert "`breeze-infra manifest --stack dev` prints it" in synth.stdout
