@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -160,8 +161,21 @@ def copy_project(root: Path, folder: Path) -> Path:
         for stack_file in sorted(project.stacks_dir.glob("Pulumi.*.yaml")):
             target = stacks / stack_file.name
             if not target.exists():
-                shutil.copyfile(stack_file, target)
+                text = stack_file.read_text(encoding="utf-8")
+                target.write_text(without_secrets_keys(text), encoding="utf-8")
     return copy
+
+
+_SECRETS_KEYS = re.compile(r"^(?:encryptionsalt|encryptedkey|secretsprovider):[^\n]*\n?", re.M)
+
+
+def without_secrets_keys(text: str) -> str:
+    """A stack file without the secrets provider a real ``pulumi stack init`` wrote into it.
+
+    The sandbox has its own state and passphrase: a salt made under the user's passphrase would
+    make ``pulumi stack init`` in the sandbox fail with "incorrect passphrase".
+    """
+    return _SECRETS_KEYS.sub("", text)
 
 
 def check_port(port: int) -> None:

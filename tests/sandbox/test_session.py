@@ -258,3 +258,20 @@ def test_the_wrapper_of_a_stopped_sandbox_says_to_start_it_again(
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1
     assert f"breeze-infra sandbox --dir {tmp_path / 'sb'}" in done.stderr
+
+
+def test_the_copy_of_a_stack_deployed_for_real_drops_its_secrets_provider(checkout: Path) -> None:
+    """A salt written by a real ``pulumi stack init`` under the user's passphrase would make the
+    sandbox's own ``stack init`` fail with "incorrect passphrase"; the checkout keeps it."""
+    deployed = (
+        "# dev\nsecretsprovider: passphrase\nencryptionsalt: v1:abc:v1:def:ghi\n"
+        "config:\n  acme-ai:accountId: x\nencryptedkey: xyz\n"
+    )
+    (checkout / "stacks" / "Pulumi.dev.yaml").write_text(deployed)
+    folder = checkout / ".breeze-sandbox"
+    (folder / session.PROJECT_COPY).mkdir(parents=True)
+    copy = session.copy_project(checkout, folder)
+    assert (copy / "stacks" / "Pulumi.dev.yaml").read_text() == (
+        "# dev\nconfig:\n  acme-ai:accountId: x\n"
+    )
+    assert (checkout / "stacks" / "Pulumi.dev.yaml").read_text() == deployed
