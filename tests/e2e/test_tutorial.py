@@ -9,6 +9,7 @@ page gives it in prose). Afterwards ``git status`` must show nothing.
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -49,8 +50,13 @@ def test_every_command_of_the_tutorial_runs_and_leaves_the_checkout_clean(
     installed: Sandbox,
 ) -> None:
     project = installed.project
-    if not (project / ".git").is_dir():
-        _git_snapshot(project)
+    # The page starts from a fresh clone: the stack files as committed, no sandbox yet, whatever
+    # the session's earlier tests did to this shared copy.
+    for committed in (ROOT / "stacks").glob("Pulumi.*.yaml"):
+        shutil.copyfile(committed, project / "stacks" / committed.name)
+    shutil.rmtree(project / ".breeze-sandbox", ignore_errors=True)
+    shutil.rmtree(project / ".git", ignore_errors=True)
+    _git_snapshot(project)
     git_status = ["git", "status", "--porcelain"]
     before = subprocess.run(git_status, cwd=project, capture_output=True, text=True, check=True)
     assert before.stdout == ""
