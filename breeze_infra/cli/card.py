@@ -21,6 +21,7 @@ from breeze_infra.cli.common import (
     Globals,
     Help,
     bad_input,
+    chosen_manifests,
     chosen_stack,
 )
 from breeze_infra.cli.options import command_parser, consumer_options, stack_option
@@ -55,7 +56,6 @@ def card(
     all_consumers: bool = False,
 ) -> int:
     """Render the chosen card(s) and write them to ``output`` (``-``, a file or a folder)."""
-    from breeze_infra.cli.manifest import _from_outputs, _from_stack, _pick
     from breeze_infra.consumers import audiences
     from breeze_infra.handover import build_card, card_file_name, render_html, render_markdown
     from breeze_infra.output import Planned, WriteError, file_part, write_one, write_set
@@ -68,11 +68,13 @@ def card(
     name = chosen_stack(stack, "card", os.environ)
     assert name is not None
     config = load_stack(stack_file(options.stacks_folder(), name))
-    if from_outputs:
-        manifests = _from_outputs(from_outputs, False, None if all_consumers else [consumer], name)
-    else:
-        manifests = _from_stack(options.stacks_folder(), name, None)
-    chosen = list(manifests.items()) if all_consumers else [(consumer, _pick(manifests, consumer))]
+    chosen = chosen_manifests(
+        options.stacks_folder(),
+        name,
+        from_outputs,
+        consumer=consumer,
+        all_consumers=all_consumers,
+    )
     by_name = {a.name: a for a in audiences(config)}
     cards: list[Card] = []
     for key, document in chosen:

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from breeze_infra.cli.common import (
     BAD_INPUT_HELP,
@@ -25,10 +25,8 @@ from breeze_infra.cli.common import (
     Globals,
     Help,
     bad_input,
-    bootstrap_token,
+    chosen_manifests,
     chosen_stack,
-    now,
-    quoted,
 )
 from breeze_infra.cli.options import command_parser, consumer_options, stack_option, timeout_option
 from breeze_infra.exits import ExitCode
@@ -37,8 +35,6 @@ if TYPE_CHECKING:
     from breeze_infra.cli.options import Subparsers
     from breeze_infra.manifest import Manifest
     from breeze_infra.output import Planned
-
-Manifests = dict[str | None, "Manifest"]
 
 
 HELP = Help(
@@ -87,14 +83,17 @@ def manifest(
     if all_consumers and output == "-":
         raise bad_input("breeze-infra manifest: --all-consumers needs -o DIR")
     stack = chosen_stack(stack, "manifest", os.environ, required=False)
-    if from_outputs:
-        wanted = None if all_consumers else [consumer]
-        manifests = _from_outputs(from_outputs, include_secret, wanted, stack)
-    elif stack:
-        manifests = _from_stack(options.stacks_folder(), stack, timeout if online else None)
-    else:
+    if not from_outputs and not stack:
         raise bad_input("breeze-infra manifest: give --stack NAME or --from-outputs FILE")
-    chosen = list(manifests.items()) if all_consumers else [(consumer, _pick(manifests, consumer))]
+    chosen = chosen_manifests(
+        options.stacks_folder(),
+        stack,
+        from_outputs,
+        consumer=consumer,
+        all_consumers=all_consumers,
+        include_secret=include_secret,
+        online_timeout=timeout if online else None,
+    )
     if include_secret:
         print(
             "warning: this manifest holds the API key in plain text; share it only over a channel "
@@ -168,100 +167,6 @@ def _make_folder(folder: Path, output: str) -> None:
             f"{short(str(folder), 200)}: cannot be created for -o {short(output, 200)} "
             f"({exc.strerror or 'failed'})"
         ) from None
-
-
-def _pick(manifests: Manifests, consumer: str | None) -> Manifest:
-    """The manifest ``--consumer`` names, or the stack's only one."""
-    named = ", ".join(name for name in manifests if name) or "none"
-    if consumer is None:
-        if None in manifests:
-            return manifests[None]
-        raise bad_input(
-            f"this stack has consumers ({named}): name one with --consumer NAME or use --all-consumers"
-        )
-    if consumer not in manifests:
-        raise bad_input(f"no active consumer '{quoted(consumer)}' (active: {named})")
-    return manifests[consumer]
-
-
-def _from_stack(folder: Path, stack: str, online_timeout: float | None) -> Manifests:
-    from breeze_infra.consumers import audience_manifest, audiences
-    from breeze_infra.rotation import plan_rotation, timestamp
-    from breeze_infra.stacks import display_path, load_stack, stack_file
-
-    token = bootstrap_token("manifest --online") if online_timeout is not None else ""
-    config = load_stack(stack_file(folder, stack))
-    if online_timeout is not None:
-        from breeze_infra.online import StackInput, fill_from_catalog
-
-        source = display_path(stack_file(folder, stack))
-        config = fill_from_catalog(
-            StackInput(stack, source, config),
-            token=token,
-            now=now(),
-            timeout=online_timeout,
-            err=sys.stderr,
-        )
-    moment = now()
-    return {
-        audience.name: audience_manifest(
-            config,
-            stack,
-            audience,
-            timestamp(plan_rotation(moment, audience.token.rotation_days).current.expires_on),
-        )
-        for audience in audiences(config)
-    }
-
-
-def _from_outputs(
-    source: str, include_secret: bool, wanted: list[str | None] | None, stack: str | None
-) -> Manifests:
-    """Manifests from `pulumi stack output --json --show-secrets`, keyed by consumer (None: the
-    stack's only one); the ``wanted`` ones (None: all) get the key when it is asked for. With
-    ``stack``, outputs of another stack are refused before anything is written."""
-    from breeze_infra import stack_outputs as so
-
-    shown = so.label(source)
-    outputs = so.outputs_object(so.read_json(source, shown), shown)
-    found: dict[str | None, tuple[Manifest, Any, str, str]] = {}
-    if isinstance(outputs.get("consumers"), dict):
-        for consumer in map(str, outputs["consumers"]):
-            own = so.consumer_outputs(outputs, consumer)
-            path = ("consumers", quoted(consumer), "manifest")
-            found[consumer] = (
-                so.manifest_at(own, shown, path),
-                own.get("apiKey") if own else None,
-                f"apiKeys.{quoted(consumer)}",
-                ".".join(path),
-            )
-    else:
-        only = so.manifest_at(outputs, shown, ("manifest",))
-        found[None] = (only, outputs.get("apiKey"), "apiKey", "manifest")
-    for name, (read, _, _, _) in found.items():
-        if name is not None and read.consumer != name:
-            raise bad_input(
-                f"{shown}: consumers.{quoted(name)}.manifest.consumer: names another consumer; "
-                f"export the outputs again with {so.EXPORT_HINT}"
-            )
-    if stack is not None:
-        so.check_stack([(where, read) for read, _, _, where in found.values()], stack, shown)
-    manifests = {name: read for name, (read, _, _, _) in found.items()}
-    if wanted is not None:
-        picked = [_pick(manifests, name) for name in wanted]
-        manifests = {read.consumer: read for read in picked}
-    if not include_secret:
-        return manifests
-    result: Manifests = {}
-    for name in manifests:
-        read, key, key_path, _ = found[name]
-        if not so.is_key(key):
-            raise bad_input(
-                f"{shown}: {key_path}: missing or redacted; export the outputs with "
-                f"{so.EXPORT_HINT} from a stack with a pulumi-stack secrets entry"
-            )
-        result[name] = read.with_api_key(key.strip())  # a paste's stray blanks are no part of it
-    return result
 
 
 def register(commands: Subparsers) -> None:
