@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -88,11 +86,12 @@ def every_backend_entry() -> list[dict[str, Any]]:
     """One ``breeze-infra:secrets`` entry per registered backend, in the registry's order, each
     taken from its example stack (tests/test_examples.py keeps one example per backend)."""
     from breeze_infra.backends import NAMES
+    from breeze_infra.stacks import read_namespace
 
     entries = []
     for name in NAMES:
         path = ROOT / "examples" / "stacks" / f"Pulumi.{name}.yaml"
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
-        (entry,) = (e for e in config["breeze-infra:secrets"] if e["backend"] == name)
+        config = read_namespace(path)
+        (entry,) = (e for e in config["secrets"] if e["backend"] == name)
         entries.append(entry)
     return entries

@@ -24,12 +24,12 @@ from breeze_infra.config import (
 from breeze_infra.consumers import Audience, audience_manifest, audiences
 from breeze_infra.endpoints import DEFAULT_API_ROOT, TOKEN_ENV, api_root
 from breeze_infra.handover import build_card, render_markdown
-from breeze_infra.project import ProjectError, find_install
+from breeze_infra.project import ProjectError, check_project_name, find_install, find_project_file
 from breeze_infra.resources.delivery import deliver
 from breeze_infra.resources.gateway import provision_gateways
 from breeze_infra.resources.token import WorkersAiToken, WorkersAiTokenArgs
 from breeze_infra.rotation import ClockError, current_time, plan_rotation, timestamp
-from breeze_infra.stacks import default_stacks_dir, display_path, stack_file
+from breeze_infra.stacks import check_stack_name, default_stacks_dir, display_path, stack_file
 
 
 def config_source(stack: str) -> str:
@@ -39,6 +39,14 @@ def config_source(stack: str) -> str:
     except ConfigError:
         return f"stack '{stack}'"
     return display_path(path) if path.is_file() else f"stack '{stack}'"
+
+
+def check_names(project: str, stack: str) -> None:
+    """The engine's project and stack names against Pulumi's rules, as the CLI checks them: the
+    stack's name goes into every token's name and message, the project's into every key."""
+    found = find_project_file()
+    check_project_name(project, display_path(found) if found else "Pulumi.yaml")
+    check_stack_name(stack)
 
 
 def load_config(stack: str) -> StackConfig:
@@ -117,6 +125,7 @@ def build(now: datetime | None = None, *, catalog: bool = False) -> dict[str, An
     """
     stack = pulumi.get_stack()
     try:
+        check_names(pulumi.get_project(), stack)
         config = load_config(stack)
         now = now or current_time()
     except (ConfigError, ClockError, ProjectError) as exc:

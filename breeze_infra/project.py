@@ -21,18 +21,26 @@ from typing import Any
 from breeze_infra import yamlfile
 from breeze_infra.endpoints import SANDBOX_PROJECT_ENV, SANDBOX_ROOT_ENV
 from breeze_infra.exits import UserError
+from breeze_infra.messages import short
 
 DEFAULT_NAME = "breeze-infra"
 """The project's name when no Pulumi.yaml is found (tests, a library user's own program)."""
+PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""Pulumi's rule for a project's name, ``tokens.ValidateProjectName`` (pulumi sdk/v3 v3.274.0,
+go/common/tokens/project.go, its characters from ``IsName`` in names.go): letters, digits, '-',
+'_' and '.', 1 to 100 of them. The engine refuses any other name before a program runs
+(pkg/v3 backend/diy/store.go, ``ParseStackReference``), so it is refused wherever a name enters."""
 
 
 class ProjectError(UserError, ValueError):
-    """Pulumi.yaml or pyproject.toml cannot be read; ``source`` names the file."""
+    """Pulumi.yaml or pyproject.toml cannot be read; ``source`` names the file, ``key`` the key
+    at fault when there is one."""
 
-    def __init__(self, source: str, message: str) -> None:
-        super().__init__(f"{source}: {message}")
+    def __init__(self, source: str, message: str, key: str | None = None) -> None:
+        super().__init__(f"{source}: {key}: {message}" if key else f"{source}: {message}")
         self.source = source
         self.message = message
+        self.key = key
 
 
 def display_path(path: Path) -> str:
@@ -114,6 +122,7 @@ def _read_project(path: Path, mtime: int) -> Project:
     name = document.get("name")
     if not isinstance(name, str) or not name:
         raise ProjectError(source, "name: required, the project's name")
+    check_project_name(name, source)
     configured = document.get("stackConfigDir")
     config = document.get("config")
     if isinstance(config, str):  # the old form: `config: <folder of stack files>`
@@ -126,6 +135,25 @@ def _read_project(path: Path, mtime: int) -> Project:
         defaults=defaults,
         required=required,
     )
+
+
+def project_name_problem(name: str) -> str | None:
+    """Why Pulumi would refuse ``name`` as a project's name (``PROJECT_NAME``), or None. The
+    caller quotes the name."""
+    if PROJECT_NAME.fullmatch(name):
+        return None
+    return (
+        "not a project name Pulumi accepts: letters, digits, '-', '_' or '.', 1 to 100 characters"
+    )
+
+
+def check_project_name(name: str, source: str = "Pulumi.yaml") -> str:
+    """``name`` when Pulumi takes it as a project's name; else ProjectError naming
+    ``<source>: name``, the key that holds it."""
+    problem = project_name_problem(name)
+    if problem is not None:
+        raise ProjectError(source, f"'{short(name)}' is {problem}", key="name")
+    return name
 
 
 def read_yaml_file(path: Path, source: str) -> Any:

@@ -22,7 +22,9 @@ from breeze_infra.messages import short
 from breeze_infra.project import Project, ProjectError, display_path
 
 __all__ = [
+    "STACK_NAME",
     "StackFile",
+    "check_stack_name",
     "default_stacks_dir",
     "display_path",
     "engine_text",
@@ -33,6 +35,7 @@ __all__ = [
     "split_key",
     "stack_file",
     "stack_name",
+    "stack_name_problem",
 ]
 
 
@@ -55,28 +58,42 @@ def default_stacks_dir(start: Path | None = None) -> Path:
     try:
         return projects.find_project(start).stacks_dir
     except ProjectError as exc:
-        raise ConfigError(exc.source, [(None, exc.message)]) from None
+        raise ConfigError(exc.source, [(exc.key, exc.message)]) from None
 
 
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
-"""Pulumi's rule for a stack name (``tokens.ParseStackName``): letters, digits, '-', '_', '.',
-1 to 100 of them."""
+"""Pulumi's rule for a stack's name, ``tokens.ParseStackName`` (pulumi sdk/v3 v3.274.0,
+go/common/tokens/stack_name.go): letters, digits, '-', '_' and '.', 1 to 100 of them. Every
+command refuses any other, so a name from ``--stack``, ``PULUMI_STACK``, the engine or a
+component's args never reaches a token's name, a message or a file name."""
+
+
+def stack_name_problem(stack: str) -> str | None:
+    """Why Pulumi would refuse ``stack`` as a stack's name (``STACK_NAME``), or None; like
+    Pulumi, it says which character is wrong and where. The caller quotes the name."""
+    if STACK_NAME.fullmatch(stack):
+        return None
+    odd = re.search(r"[^A-Za-z0-9_.-]", stack)
+    where = (
+        f" (invalid character {short(repr(odd.group()))} at position {odd.start()})" if odd else ""
+    )
+    return (
+        "not a stack name Pulumi accepts: letters, digits, '-', '_' or '.', 1 to 100 characters"
+        + where
+    )
+
+
+def check_stack_name(stack: str) -> str:
+    """``stack`` when Pulumi takes it as a stack's name; else ConfigError, one line."""
+    problem = stack_name_problem(stack)
+    if problem is not None:
+        raise ConfigError(f"stack '{short(stack)}'", [(None, problem)])
+    return stack
 
 
 def stack_file(stacks_dir: Path, stack: str) -> Path:
     """``Pulumi.<stack>.yaml`` in the folder; a name Pulumi would refuse is refused here."""
-    if not STACK_NAME.fullmatch(stack):
-        raise ConfigError(
-            f"stack '{short(stack)}'",
-            [
-                (
-                    None,
-                    "not a stack name Pulumi accepts: letters, digits, '-', '_' or '.', "
-                    "1 to 100 characters",
-                )
-            ],
-        )
-    return stacks_dir / f"Pulumi.{stack}.yaml"
+    return stacks_dir / f"Pulumi.{check_stack_name(stack)}.yaml"
 
 
 def list_stacks(stacks_dir: Path) -> list[str]:

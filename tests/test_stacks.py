@@ -9,6 +9,7 @@ lines. The real engine's half of this is the e2e corpus (tests/e2e).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ import pulumi
 import pytest
 
 from breeze_infra.config import ConfigError, StackConfig, UncheckedConfig
+from breeze_infra.project import Project
 from breeze_infra.sandbox.mocks import synthesize
 from breeze_infra.stacks import load_resolved, load_stack, read_stack_file
-from tests.conftest import ACCOUNT_ID, NOW
+from tests.conftest import ACCOUNT_ID, NOW, ROOT
 
 BASE = f"""config:
   breeze-infra:accountId: {ACCOUNT_ID}
@@ -275,3 +277,31 @@ def test_values_read_as_the_engines_round_trip_leaves_them(project: Path) -> Non
     assert lines == [
         f'{SOURCE}: breeze-infra:credentialName: String should have at least 1 character (got "")'
     ]
+
+
+COMMITTED = sorted((ROOT / "stacks").glob("Pulumi.*.yaml")) + sorted(
+    (ROOT / "examples" / "stacks").glob("Pulumi.*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_committed_stack_files_read_as_before_and_under_any_project_name(
+    path: Path, tmp_path: Path
+) -> None:
+    """The committed files write keys without a namespace so that a project made from this one
+    with ``pulumi new --name acme-ai`` reads them. A deployed project named ``breeze-infra`` must
+    get the very map it got from the ``breeze-infra:`` keys, so no input and no token changes."""
+    text = path.read_text(encoding="utf-8")
+    assert "breeze-infra:" not in text
+    namespaced = re.sub(r"(?m)^  (\w+):(?=\s)", r"  breeze-infra:\1:", text)
+    assert namespaced != text
+    before = tmp_path / path.name
+    before.write_text(namespaced, encoding="utf-8")
+    ours = Project(root=ROOT, name="breeze-infra", stack_config_dir="stacks")
+    settings = read_stack_file(path, ours).settings
+    assert settings == read_stack_file(before, ours).settings
+    assert any(key.startswith("breeze-infra:accountId") for key in settings)
+    acme = Project(root=ROOT, name="acme-ai", stack_config_dir="stacks")
+    assert read_stack_file(path, acme).settings == {
+        key.replace("breeze-infra:", "acme-ai:", 1): value for key, value in settings.items()
+    }

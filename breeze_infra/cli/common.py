@@ -55,7 +55,11 @@ def chosen_stack(
     from_env = environ.get(STACK_ENV, "").strip()
     if from_env:
         from breeze_infra.messages import short
+        from breeze_infra.stacks import stack_name_problem
 
+        problem = stack_name_problem(from_env)
+        if problem is not None:
+            raise bad_input(f"{STACK_ENV}: stack '{short(from_env)}': {problem}")
         print(f"using stack {short(from_env)} (from {STACK_ENV})", file=sys.stderr)
         return from_env
     if required:

@@ -114,5 +114,18 @@ def consumer_options(parser: argparse.ArgumentParser, all_help: str) -> None:
     )
 
 
+def stack_name(text: str) -> str:
+    """A parser type for ``--stack``: Pulumi's rule for a stack's name (``stacks.STACK_NAME``),
+    so that every command refuses a bad one in one line naming the flag, before reading a file."""
+    from breeze_infra.stacks import stack_name_problem
+
+    problem = stack_name_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"stack '{short(text)}': {problem}")
+    return text
+
+
 def stack_option(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--stack", "-s", metavar="NAME", help=f"{what} (default: ${STACK_ENV})")
+    parser.add_argument(
+        "--stack", "-s", type=stack_name, metavar="NAME", help=f"{what} (default: ${STACK_ENV})"
+    )

@@ -31,7 +31,7 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
 )
-from breeze_infra.cli.options import command_parser, timeout_option
+from breeze_infra.cli.options import command_parser, stack_name, timeout_option
 from breeze_infra.endpoints import STACK_ENV
 from breeze_infra.exits import CommandError, ExitCode
 
@@ -158,10 +158,15 @@ def validate(
             raise
         report.config_error(exc)
         code = ExitCode.BAD_INPUT
-    except (CommandError, ProjectError) as exc:
+    except ProjectError as exc:
         if not as_json:
             raise
-        code = exc.exit_code if isinstance(exc, CommandError) else ExitCode.BAD_INPUT
+        code = ExitCode.BAD_INPUT
+        report.add(Finding(exc.source, exc.key, "error", exc.message))
+    except CommandError as exc:
+        if not as_json:
+            raise
+        code = exc.exit_code
         for line in str(exc).splitlines():
             report.add(Finding(None, None, "error", line))
     if as_json:
@@ -270,6 +275,7 @@ def register(commands: Subparsers) -> None:
         "--stack",
         "-s",
         action="append",
+        type=stack_name,
         metavar="NAME",
         help=f"a stack to check; repeatable (default: ${STACK_ENV}, else every stack)",
     )

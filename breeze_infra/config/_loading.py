@@ -135,10 +135,30 @@ def load_settings(
                     for key, _ in missing
                 ],
             )
-    raise ConfigError(source, problems)
+    raise ConfigError(source, [_other_project(p, settings, namespace) for p in problems])
 
 
 MISSING = "required key is missing"
+
+
+def _other_project(
+    problem: tuple[str | None, str], settings: Mapping[str, str], namespace: str
+) -> tuple[str | None, str]:
+    """A missing key that the stack holds under another project's name (a stack file copied
+    from a project named otherwise, as ``pulumi new --name`` does) says so and how to fix it."""
+    key, message = problem
+    if message != MISSING or not key or re.search(r"[.\[]", key):
+        return problem
+    name = key.partition(":")[2]
+    for full_key in sorted(settings):
+        ns, _, rest = full_key.partition(":")
+        if ns != namespace and rest.removeprefix("config:") == name:
+            return key, (
+                f"{MISSING}: the stack has {short(full_key)!r}, a key of another project "
+                f"(this one is {namespace!r}, the name in Pulumi.yaml); write it as {name!r}, "
+                "without a namespace, which Pulumi reads as this project's"
+            )
+    return problem
 
 
 def _echo(error: Any, errors: list[Any]) -> bool:

@@ -21,7 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 from breeze_infra.backends import SecretsEntries, missing_sdks
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
+from breeze_infra.messages import short
 from breeze_infra.resources.token import ArgsError, problems
+from breeze_infra.stacks import stack_name_problem
 
 TYPE_DELIVERY = "breeze:index:SecretsDelivery"
 
@@ -82,6 +84,11 @@ class SecretsDelivery(pulumi.ComponentResource):
     ) -> None:
         entries = check_entries(name, args.secrets)
         stack = pulumi.get_stack() if args.stack is None else args.stack
+        problem = stack_name_problem(stack)
+        if problem is not None:
+            raise ArgsError(
+                f"SecretsDelivery '{short(name)}': stack: '{short(stack)}' is {problem}"
+            )
         super().__init__(TYPE_DELIVERY, name, None, opts)
         self.stack_outputs = _write(
             entries, stack, args.base_url, args.api_key, name, self, args.note

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError, field_validator
 
 from breeze_infra import permissions as token_policy
 from breeze_infra.config import (
@@ -32,6 +32,7 @@ from breeze_infra.config import (
 from breeze_infra.endpoints import workers_ai_base_url
 from breeze_infra.lookups import lookup_failure
 from breeze_infra.messages import short
+from breeze_infra.project import project_name_problem
 from breeze_infra.rotation import (
     ClockError,
     RotationPlan,
@@ -41,6 +42,7 @@ from breeze_infra.rotation import (
     timestamp,
     token_name,
 )
+from breeze_infra.stacks import stack_name_problem
 
 if TYPE_CHECKING:
     import pulumi_cloudflare as cloudflare
@@ -93,6 +95,23 @@ class _CheckedArgs(TokenSettings):
     consumer: ConsumerName | None = None
     stack: str
     project: str
+
+    @field_validator("stack")
+    @classmethod
+    def _stack_name(cls, value: str) -> str:
+        return _named(value, stack_name_problem(value))
+
+    @field_validator("project")
+    @classmethod
+    def _project_name(cls, value: str) -> str:
+        return _named(value, project_name_problem(value))
+
+
+def _named(value: str, problem: str | None) -> str:
+    """A name goes into every token's name: Pulumi's rule for it, or the value quoted back."""
+    if problem is not None:
+        raise ValueError(f"'{short(value)}' is {problem}")
+    return value
 
 
 def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, RotationPlan]:

@@ -34,6 +34,7 @@ from typing import IO, Any
 from breeze_infra.endpoints import SANDBOX_DIR_ENV, SANDBOX_PROJECT_ENV, SANDBOX_ROOT_ENV
 from breeze_infra.messages import short
 from breeze_infra.output import WriteError, write_one
+from breeze_infra.project import find_project
 from breeze_infra.sandbox import plugins
 from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, TokenInfo
 
@@ -148,8 +149,6 @@ def prepare(folder: Path, reset: bool) -> None:
 def copy_project(root: Path, folder: Path) -> Path:
     """Pulumi.yaml (always fresh) and each stack file the copy lacks (the copy's own config and
     encryption salt are kept across runs): the checkout itself is never written."""
-    from breeze_infra.project import find_project
-
     project = find_project(root)
     copy = folder / PROJECT_COPY
     source = project.root / "Pulumi.yaml"
@@ -334,6 +333,7 @@ def run(
     root = (root or cwd).resolve()
     check_folder(folder)
     check_env_file(env_file)
+    find_project(root)  # a Pulumi.yaml Pulumi would refuse is said before anything is created
     check_port(port)
     pulumi = find_pulumi(root, os.environ)
     folder.mkdir(parents=True, exist_ok=True)

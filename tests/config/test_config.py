@@ -13,6 +13,7 @@ from breeze_infra.config import (
     StackConfig,
     decode_pulumi_values,
     display_name_from_id,
+    load_settings,
     parse_config,
 )
 from breeze_infra.stacks import display_path, load_stack, read_namespace
@@ -271,3 +272,28 @@ def test_a_token_pasted_into_the_wrong_key_is_not_quoted_back() -> None:
     (line,) = problems(minimal_values(accountId=token))
     assert token not in line
     assert line.startswith("stacks/Pulumi.test.yaml: breeze-infra:accountId: '[value hidden")
+
+
+def test_keys_of_another_projects_name_are_named_with_the_fix() -> None:
+    """A stack file copied from the project named ``breeze-infra`` into ``acme-ai`` (what
+    ``pulumi new --name acme-ai`` did with namespaced files) says why the keys are not read."""
+    settings = {
+        "breeze-infra:accountId": ACCOUNT_ID,
+        "breeze-infra:models": json.dumps([{"id": "@cf/a/b"}]),
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(settings, namespace="acme-ai", source="stacks/Pulumi.dev.yaml", stack="dev")
+    assert caught.value.lines() == [
+        f"stacks/Pulumi.dev.yaml: acme-ai:{key}: required key is missing: the stack has "
+        f"'breeze-infra:{key}', a key of another project (this one is 'acme-ai', the name in "
+        f"Pulumi.yaml); write it as '{key}', without a namespace, which Pulumi reads as this "
+        "project's"
+        for key in ("accountId", "models")
+    ]
+
+
+def test_a_missing_key_no_other_project_holds_stays_plain() -> None:
+    settings = {"cloudflare:apiVersion": "4", "acme-ai:accountId": ACCOUNT_ID}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(settings, namespace="acme-ai", source="s.yaml", stack="dev")
+    assert caught.value.lines() == ["s.yaml: acme-ai:models: required key is missing"]
