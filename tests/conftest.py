@@ -75,8 +75,9 @@ def emulator_tokens() -> list[TokenInfo]:
 
 @pytest.fixture
 def emu(emulator_tokens: list[TokenInfo]) -> Iterator[CloudflareEmulator]:
-    """A local Cloudflare on a free port for one test, stopped after it."""
-    with CloudflareEmulator(tokens=emulator_tokens) as emulator:
+    """A local Cloudflare on a free port for one test, stopped after it; its clock stands at
+    ``NOW`` (a test moves it with ``set_clock``), so no token expires with the wall clock."""
+    with CloudflareEmulator(tokens=emulator_tokens, clock=lambda: NOW) as emulator:
         yield emulator
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
 NOW = "2026-11-25T09:00:00Z"
 """BREEZE_NOW for every run unless a test moves the clock (window 692 of 30 days)."""
+NOW_MOMENT = datetime.fromisoformat(NOW)
+"""NOW as the emulator's clock: where it stands unless a test moves it (and puts it back), so no
+token expires with the wall clock."""
 PASSPHRASE = "e2e-passphrase"
 HOW_TO_RUN = (
     "tests/e2e: no Pulumi engine: run `bash engine/build.sh` (needs Go) or set "
@@ -145,7 +149,7 @@ def sandbox(engine: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     for folder in (project, home, state):
         folder.mkdir()
     _copy_tracked(project)
-    with CloudflareEmulator(account_id=ACCOUNT_ID) as emulator:
+    with CloudflareEmulator(account_id=ACCOUNT_ID, clock=lambda: NOW_MOMENT) as emulator:
         path = os.pathsep.join([str(Path(uv).parent), str(engine.parent), os.environ["PATH"]])
         inherited = {
             key: value

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, TokenEvent
-from tests.e2e.conftest import ACCOUNT_ID, NOW, Sandbox
+from tests.e2e.conftest import ACCOUNT_ID, NOW, NOW_MOMENT, Sandbox
 
 STACK = "refresh"
 MISSED = "2027-01-24T09:00:00Z"
@@ -72,7 +72,7 @@ def stack(installed: Sandbox) -> Iterator[Sandbox]:
         "config", "set", "--stack", STACK, "--path", "breeze-infra:token.rotationDays", "30"
     )
     yield installed
-    installed.emulator.set_clock(lambda: datetime.now(UTC))
+    installed.emulator.set_clock(lambda: NOW_MOMENT)
     installed.pulumi_cmd("destroy", "--yes", "--stack", STACK, env={"BREEZE_NOW": MISSED})
 
 

@@ -10,12 +10,12 @@ webhook. No key appears in any message, card, output or log.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
 from breeze_infra.rotation import parse_time, plan_rotation, timestamp
-from tests.e2e.conftest import ACCOUNT_ID, NOW, Sandbox
+from tests.e2e.conftest import ACCOUNT_ID, NOW, NOW_MOMENT, Sandbox
 from tests.reminders.conftest import Webhook
 
 STACK = "rollout"
@@ -120,5 +120,5 @@ def test_one_person_switches_and_the_other_is_reminded(installed: Sandbox) -> No
             assert key not in seen
     finally:
         hook.close()
-        emulator.set_clock(lambda: datetime.now(UTC))
+        emulator.set_clock(lambda: NOW_MOMENT)
         installed.pulumi_cmd("destroy", "--yes", "--stack", STACK, env=_at(NEXT), check=False)

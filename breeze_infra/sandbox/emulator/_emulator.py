@@ -53,6 +53,7 @@ class CloudflareEmulator:
         port: int = 0,
         any_account: bool = False,
         on_token_write: Callable[[CloudflareEmulator], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.requested_port = port
         """0 (the default) takes a free port."""
@@ -68,6 +69,8 @@ class CloudflareEmulator:
             models={m.name: m for m in catalog},
             any_account=any_account,
         )
+        if clock is not None:
+            self._state.clock = clock
         self._lock = self._state.lock
         self._stopping = threading.Event()
         self._latency = latency
@@ -165,7 +168,8 @@ class CloudflareEmulator:
             self._latency = max(0.0, seconds)
 
     def set_clock(self, clock: Callable[[], datetime]) -> None:
-        """Move the emulator's notion of now (issued_on, last_used_on), e.g. with BREEZE_NOW."""
+        """Move the emulator's notion of now (issued_on, last_used_on, and which tokens have
+        expired or are not yet valid), e.g. along with BREEZE_NOW; the wall clock by default."""
         with self._lock:
             self._state.clock = clock
 

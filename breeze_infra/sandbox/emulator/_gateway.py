@@ -144,7 +144,8 @@ class GatewayRoutes:
         return denied or self._crud(request, parts[4:])
 
     def _authorise(self, request: RecordedRequest, needed: frozenset[str]) -> Answer | None:
-        return authorise(token_of(self._emulator.state, request), needed)
+        state = self._emulator.state
+        return authorise(state, token_of(state, request), needed)
 
     def _crud(self, request: RecordedRequest, rest: list[str]) -> Answer:
         method = request.method
@@ -231,7 +232,7 @@ class GatewayRoutes:
     ) -> Answer | None:
         """A token without Workers AI, or a request past the rate limit: refused, and recorded
         as an errored request (``seen``: its gateway, model and hour); None lets it through."""
-        denied = authorise(token, WORKERS_AI_PERMISSIONS)
+        denied = authorise(self._emulator.state, token, WORKERS_AI_PERMISSIONS)
         if denied is not None:
             self._record(replace(seen, errored=1, status_code=denied.status))
             return denied

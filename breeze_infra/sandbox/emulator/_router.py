@@ -41,7 +41,7 @@ def route(state: State, request: RecordedRequest) -> Answer:
     needed = WORKERS_AI_PERMISSIONS if family is None else family.permissions
     if needed is not None:
         token = token_of(state, request)
-        denied = authorise(token, needed)
+        denied = authorise(state, token, needed)
         if denied is not None:
             return denied
         if needed == WORKERS_AI_PERMISSIONS:

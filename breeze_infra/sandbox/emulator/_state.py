@@ -117,9 +117,13 @@ class State:
     """The sandbox's mode: every well-formed account id is one this emulator serves, so the id a
     user's stack names works; tests keep the default, one account, and 7003 for any other."""
 
+    def now(self) -> datetime:
+        """The emulator's now, in UTC: what token times are judged against."""
+        return self.clock().astimezone(UTC)
+
     def now_text(self) -> str:
         """Now in Cloudflare's token time format."""
-        return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def serves(self, account: object) -> bool:
         """Whether ``account`` is an account id this emulator answers for."""
@@ -150,12 +154,35 @@ def mark_used(state: State, token: TokenInfo | None) -> None:
         token.record["last_used_on"] = state.now_text()
 
 
-def authorise(token: TokenInfo | None, needed: frozenset[str]) -> Answer | None:
-    """Cloudflare's refusal when the token is unknown, not active, or holds none of ``needed``;
-    None when the call may go ahead."""
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def status_of(state: State, token: TokenInfo) -> TokenStatus:
+    """The status Cloudflare reports: an active token whose ``expires_on`` has come (by the
+    emulator's clock) is ``expired``. The API schema's words: the time "on or after which the JWT
+    MUST NOT be accepted"; the verify status enum is active, disabled, expired (cloudflare-go
+    v6.10.0 ``accounts/token.go``, ``TokenVerifyResponseStatus``)."""
+    ended = token.expires_on is not None and _moment(token.expires_on) <= state.now()
+    return "expired" if token.status == "active" and ended else token.status
+
+
+def not_yet_valid(state: State, token: TokenInfo) -> bool:
+    """Whether the token's ``not_before`` is still to come: the time "before which the token MUST
+    NOT be accepted for processing" (cloudflare-go v6.10.0 ``accounts/token.go``, ``NotBefore``)."""
+    return token.not_before is not None and state.now() < _moment(token.not_before)
+
+
+def authorise(state: State, token: TokenInfo | None, needed: frozenset[str]) -> Answer | None:
+    """Cloudflare's refusal when the token is unknown, not active (disabled, expired, or before its
+    ``not_before``), or holds none of ``needed``; None when the call may go ahead.
+
+    Which code the API gives a token past ``expires_on`` is not published: the strict reading
+    refuses it like a disabled one, 403 with 9109 "Invalid access token" (the code Cloudflare sends
+    a token that "can't authenticate at all", divinevideo/divine-mobile#4257)."""
     if token is None:
         return error(401, 10000, "Authentication error")
-    if token.status != "active":
+    if status_of(state, token) != "active" or not_yet_valid(state, token):
         return error(403, 9109, "Invalid access token")
     if token.permissions is not None and not (token.permissions & needed):
         return error(403, 10000, "Authentication error")

@@ -25,6 +25,8 @@ from breeze_infra.sandbox.emulator._state import (
     TokenInfo,
     TokenKind,
     authorise,
+    not_yet_valid,
+    status_of,
     token_of,
 )
 from breeze_infra.sandbox.emulator._wire import Answer, RecordedRequest, error, first, ok
@@ -73,7 +75,7 @@ def user_route(state: State, request: RecordedRequest, parts: list[str]) -> Answ
         return _verify(state, token, "user")
     if parts[:2] != ["user", "tokens"]:
         return None
-    denied = authorise(token, USER_TOKENS_PERMISSIONS)
+    denied = authorise(state, token, USER_TOKENS_PERMISSIONS)
     if denied is not None:
         return denied
     if parts[2:] == ["permission_groups"] and request.method == "GET":
@@ -82,9 +84,12 @@ def user_route(state: State, request: RecordedRequest, parts: list[str]) -> Answ
 
 
 def _verify(state: State, token: TokenInfo | None, kind: TokenKind) -> Answer:
-    if token is None or token.kind != kind:
+    """The token's own status, ``expired`` included, as Cloudflare's verify reports it. A token
+    before its ``not_before`` has no status in the API's enum (active, disabled, expired): the
+    strict reading turns it away as an unknown token is turned away."""
+    if token is None or token.kind != kind or not_yet_valid(state, token):
         return error(401, 1000, "Invalid API Token")
-    status = token.status if token.record is None else status_of(state, token)
+    status = status_of(state, token)
     result: dict[str, Any] = {"id": token.id, "status": status}
     if token.expires_on is not None:
         result["expires_on"] = token.expires_on
@@ -92,7 +97,7 @@ def _verify(state: State, token: TokenInfo | None, kind: TokenKind) -> Answer:
         result["not_before"] = token.not_before
     note = {"code": 10000, "message": "This API Token is valid and active", "type": None}
     if status != "active":
-        note = {"code": 10000, "message": f"This API Token is {status}", "type": None}
+        note = {"code": 10000, "message": f"This API Token is {status}", "type": None}  # invented
     return ok(result, messages=[note])
 
 
@@ -210,15 +215,6 @@ def _name(token: TokenInfo) -> str:
 def _public(state: State, token: TokenInfo) -> dict[str, Any]:
     """A token as list and get answer: never its secret; ``expired`` once its time has passed."""
     return {"id": token.id, **(token.record or {}), "status": status_of(state, token)}
-
-
-def status_of(state: State, token: TokenInfo) -> str:
-    """The status Cloudflare reports: an active token past ``expires_on`` (by the emulator's
-    clock) is ``expired``; the Terraform provider drops such a token from state on read."""
-    status = str((token.record or {}).get("status", token.status))
-    if status == "active" and token.expires_on is not None and token.expires_on <= state.now_text():
-        return "expired"
-    return status
 
 
 def _granted(body: Mapping[str, Any]) -> frozenset[str]:
