@@ -19,11 +19,12 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from breeze_infra.backends import SecretsEntries
+from breeze_infra.backends import SecretsEntries, missing_sdks
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
 from breeze_infra.fields import Matches
-from breeze_infra.resources.args import PlainText, StackName, checked
+from breeze_infra.messages import short
+from breeze_infra.resources.args import ArgsError, PlainText, StackName, checked
 
 TYPE_DELIVERY = "breeze:index:SecretsDelivery"
 
@@ -78,8 +79,11 @@ class _CheckedArgs(BaseModel):
 
 
 def check_args(name: str, args: SecretsDeliveryArgs, opts: object = None) -> _CheckedArgs:
-    """The args as the stack file's entries would be validated; ArgsError otherwise."""
-    return checked(
+    """The args as the stack file's entries would be validated, each backend's SDK installed;
+    ArgsError otherwise."""
+    from breeze_infra.project import find_install
+
+    checked_args = checked(
         "SecretsDelivery",
         name,
         args,
@@ -88,6 +92,12 @@ def check_args(name: str, args: SecretsDeliveryArgs, opts: object = None) -> _Ch
         {"stack": pulumi.get_stack()},
         opts,
     )
+    keyed = [(f"secrets[{i}].backend", entry) for i, entry in enumerate(checked_args.secrets)]
+    missing = missing_sdks(keyed, find_install())
+    if missing:
+        source = f"SecretsDelivery '{short(name)}'"
+        raise ArgsError("\n".join(f"{source}: {key}: {message}" for key, message in missing))
+    return checked_args
 
 
 class SecretsDelivery(pulumi.ComponentResource):
