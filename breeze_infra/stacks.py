@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,8 +227,11 @@ def _quoted(text: str) -> str:
     return f"'{short(text)}'"
 
 
-def load_stack(path: Path, project: Project | None = None) -> StackConfig:
-    """The stack file's config, validated as ``pulumi up`` would validate it."""
+def load_stack(
+    path: Path, project: Project | None = None, *, consumers: Collection[str | None] | None = None
+) -> StackConfig:
+    """The stack file's config, validated as ``pulumi up`` would validate it; ``consumers``
+    (None: every active one) are those whose backend SDKs must be installed."""
     from breeze_infra.project import find_install
 
     file = read_stack_file(path, project)
@@ -240,6 +243,7 @@ def load_stack(path: Path, project: Project | None = None) -> StackConfig:
         secret=file.secret,
         install=find_install(path.parent),
         environments=file.environments,
+        consumers=consumers,
     )
 
 

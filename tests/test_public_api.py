@@ -95,3 +95,24 @@ def test_a_bad_secrets_entry_is_one_line_naming_the_entry_before_any_resource() 
         run_under_mocks(delivery_program([{"backend": "vault", "mount": "secret"}]), fake=fake)
     assert str(caught.value) == "SecretsDelivery 'keys': secrets[0].path: Field required"
     assert fake.created == []
+
+
+def test_an_sdk_missing_for_the_component_is_one_line_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 20, I: two entries of one backend are one install, so one line, before any
+    resource; without a pyproject.toml around (the suite's rule), pip is the fix."""
+    monkeypatch.setitem(sys.modules, "pulumi_vault", None)
+    fake = FakeCloudflare()
+    entries = [
+        {"backend": "vault", "mount": "secret", "path": "team/dev"},
+        {"backend": "vault", "mount": "secret", "path": "team/copy"},
+    ]
+    with pytest.raises(ArgsError) as caught:
+        run_under_mocks(delivery_program(entries), fake=fake)
+    assert str(caught.value) == (
+        "SecretsDelivery 'keys': secrets[0].backend: backend 'vault' needs pulumi-vault, which is "
+        "not installed: run `pip install 'pulumi-vault>=7.14,<8'` where the program runs "
+        "(no pyproject.toml here for `uv add`)"
+    )
+    assert fake.created == []

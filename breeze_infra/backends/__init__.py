@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, core_schema
 
-from breeze_infra.backends.base import Delivery, Entry
+from breeze_infra.backends.base import Delivery, Entry, missing_sdks
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
 from breeze_infra.messages import short
 
@@ -166,4 +166,5 @@ __all__ = [
     "backend_classes",
     "duplicate",
     "entry_class",
+    "missing_sdks",
 ]

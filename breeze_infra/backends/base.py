@@ -7,16 +7,12 @@ stack actually uses the backend.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
 
 from breeze_infra.fields import refuse_tokens
@@ -77,26 +73,34 @@ class Entry(BaseModel):
     def _no_tokens(cls, value: Any) -> Any:
         return refuse_tokens(value)
 
-    @field_validator("backend")
-    @classmethod
-    def _installed(cls, value: str, info: ValidationInfo) -> str:
-        """Pulumi's install is a plain ``uv sync``: an SDK it would not install fails the deploy,
-        so it fails validation first, with the one command that fixes it."""
-        if not cls.package:
-            return value
-        install: Install | None = (info.context or {}).get("install")
+    def missing_sdk(self, install: Install | None) -> str | None:
+        """Why this backend's SDK would be missing when the program runs, with the one command
+        that fixes it; None when it would be there.
+
+        In a uv project (a pyproject.toml beside Pulumi.yaml) Pulumi's install is a plain
+        ``uv sync``: what it installs counts, and ``uv add`` is the fix, into the ``backends``
+        group where ``uv sync`` installs that group (this repository and its copies), else into
+        the project's dependencies. Without a pyproject.toml (breeze_infra used by another
+        program, docs/component.md) there is no project for ``uv add``: what this Python can
+        import counts, and ``pip install`` where the program runs is the fix.
+        """
+        if not self.package:
+            return None
+        needs = f"backend '{self.backend}' needs {self.distribution}"
         if install is not None:
-            if not install.provides(cls.distribution):
-                raise ValueError(
-                    f"backend '{value}' needs {cls.distribution}, which `uv sync` does not "
-                    f"install here: run `uv add --group backends '{cls.requirement}'`"
-                )
-        elif find_spec(cls.package) is None:
-            raise ValueError(
-                f"backend '{value}' needs {cls.distribution}, which is not installed: "
-                f"run `pip install '{cls.requirement}'`"
+            if install.provides(self.distribution):
+                return None
+            group = "--group backends " if "backends" in install.groups else ""
+            return (
+                f"{needs}, which `uv sync` does not install here: "
+                f"run `uv add {group}'{self.requirement}'`"
             )
-        return value
+        if find_spec(self.package) is not None:
+            return None
+        return (
+            f"{needs}, which is not installed: run `pip install '{self.requirement}'` where the "
+            "program runs (no pyproject.toml here for `uv add`)"
+        )
 
     @property
     def location(self) -> tuple[str | None, ...]:
@@ -119,3 +123,18 @@ class Entry(BaseModel):
     def write(self, delivery: Delivery) -> dict[str, Any]:
         """Register the resources that hold the values; return the stack outputs it adds."""
         raise NotImplementedError
+
+
+def missing_sdks(
+    keyed: Iterable[tuple[str, Entry]], install: Install | None
+) -> list[tuple[str, str]]:
+    """Each SDK the entries need and the install lacks, once (one install fixes it), at the
+    first key that names its backend: ``(key, message)`` in the order given."""
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for key, entry in keyed:
+        message = None if entry.distribution in seen else entry.missing_sdk(install)
+        if message is not None:
+            seen.add(entry.distribution)
+            problems.append((key, message))
+    return problems

@@ -23,6 +23,7 @@ from breeze_infra.cli.common import (
     bad_input,
     chosen_manifests,
     chosen_stack,
+    wanted_of,
 )
 from breeze_infra.cli.options import command_parser, consumer_options, stack_option
 
@@ -67,7 +68,8 @@ def card(
         raise bad_input("breeze-infra card: --all-consumers needs -o DIR")
     name = chosen_stack(stack, "card", os.environ)
     assert name is not None
-    config = load_stack(stack_file(options.stacks_folder(), name))
+    wanted = wanted_of(consumer, all_consumers)
+    config = load_stack(stack_file(options.stacks_folder(), name), consumers=wanted)
     chosen = chosen_manifests(
         options.stacks_folder(),
         name,

@@ -170,11 +170,11 @@ def chosen_manifests(
     built from the stack file in ``folder`` as ``pulumi up`` would make them now. ``manifest``
     and ``card`` both render from these, so the two never disagree on what a consumer gets."""
     if from_outputs:
-        wanted = None if all_consumers else [consumer]
+        wanted = wanted_of(consumer, all_consumers)
         manifests = _from_outputs(from_outputs, include_secret, wanted, stack)
     else:
         assert stack is not None
-        manifests = _from_stack(folder, stack, online_timeout)
+        manifests = _from_stack(folder, stack, online_timeout, wanted_of(consumer, all_consumers))
     if all_consumers:
         return list(manifests.items())
     return [(consumer, _pick(manifests, consumer))]
@@ -194,13 +194,21 @@ def _pick(manifests: Manifests, consumer: str | None) -> Manifest:
     return manifests[consumer]
 
 
-def _from_stack(folder: Path, stack: str, online_timeout: float | None) -> Manifests:
+def wanted_of(consumer: str | None, all_consumers: bool) -> list[str | None] | None:
+    """The consumers a command acts for (None: every active one): only their backend SDKs must
+    be installed, so another consumer's missing SDK never stops a command run for this one."""
+    return None if all_consumers else [consumer]
+
+
+def _from_stack(
+    folder: Path, stack: str, online_timeout: float | None, wanted: list[str | None] | None
+) -> Manifests:
     from breeze_infra.consumers import audience_manifest, audiences
     from breeze_infra.rotation import plan_rotation, timestamp
     from breeze_infra.stacks import display_path, load_stack, stack_file
 
     token = bootstrap_token("manifest --online") if online_timeout is not None else ""
-    config = load_stack(stack_file(folder, stack))
+    config = load_stack(stack_file(folder, stack), consumers=wanted)
     if online_timeout is not None:
         from breeze_infra.online import StackInput, fill_from_catalog
 

@@ -27,6 +27,7 @@ from breeze_infra.cli.common import (
     chosen_stack,
     now,
     quoted,
+    wanted_of,
 )
 from breeze_infra.cli.options import command_parser, consumer_options, stack_option, timeout_option
 from breeze_infra.endpoints import KEY_ENV
@@ -199,7 +200,7 @@ def _read(
     if record is not None:
         record.stack = stack
     path = stack_file(options.stacks_folder(), stack)
-    config = load_stack(path)
+    config = load_stack(path, consumers=wanted_of(consumer, all_consumers))
     label = so.label(from_outputs) if from_outputs else "outputs"
     outputs = so.read_json(from_outputs, label) if from_outputs else None
     names = _names(config, consumer, all_consumers)

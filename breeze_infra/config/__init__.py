@@ -10,6 +10,7 @@ The modules behind this one, by job::
     _gateway   GatewaySettings: breeze-infra:gateway's keys, defaults and cross-field rules
     _models    TokenSettings, ModelSpec, Consumer, StackConfig: keys, defaults, own checks
     _rules     checks that span several keys, one function each, run in STACK_RULES order
+    _installed the backend SDKs the consumers acted for need and the install lacks, once each
     _loading   engine config map -> StackConfig, or ConfigError with every problem
     _errors    ConfigError (every problem at once), UncheckedConfig (ESC may fill the gap)
 """

@@ -16,7 +16,9 @@ from pydantic import ValidationError
 
 from breeze_infra.config._base import NAMESPACE
 from breeze_infra.config._errors import ConfigError, KeyedError, UncheckedConfig
+from breeze_infra.config._installed import missing_sdks
 from breeze_infra.config._models import StackConfig
+from breeze_infra.config._rules import own_secrets
 from breeze_infra.config._suggest import did_you_mean
 from breeze_infra.messages import short
 
@@ -41,18 +43,49 @@ def parse_config(
     *,
     namespace: str = NAMESPACE,
     install: Install | None = None,
+    consumers: Collection[str | None] | None = None,
 ) -> StackConfig:
     """Validate the namespace's keys (without the ``<namespace>:`` prefix) or raise ConfigError.
 
     ``stack`` fills the ``{stack}`` and ``{consumer}`` placeholders of secrets entries and bounds
     token names; without it placeholders stay as written. ``install`` says which backend SDKs
-    Pulumi's install provides; without it, those importable here count.
+    Pulumi's install provides; without it, those importable here count. ``consumers`` are the
+    ones whose SDKs must be there (None: every active one): a command run for one consumer is
+    not stopped by another's.
     """
-    context = {"stack": stack, "project": namespace, "install": install}
+    context = {"stack": stack, "project": namespace}
     try:
-        return StackConfig.model_validate(dict(raw), context=context)
+        config = StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as exc:
-        raise ConfigError(source, _problems(exc, namespace)) from None
+        raise ConfigError(source, as_written(_problems(exc, namespace), raw, namespace)) from None
+    missing = missing_sdks(raw, config, install, consumers, namespace)
+    if missing:
+        raise ConfigError(source, missing)
+    return config
+
+
+def as_written(
+    problems: list[tuple[str | None, str]], raw: Mapping[str, Any], namespace: str
+) -> list[tuple[str | None, str]]:
+    """Problems named at keys the file holds: one found in a consumer's copy of the stack's
+    secrets (``consumers[2].secrets[0].mount``) is the template's (``secrets[0].mount``), and
+    is said once however many consumers copy it."""
+    written = raw.get("consumers")
+    copies = (
+        {index for index, consumer in enumerate(written) if not own_secrets(consumer)}
+        if isinstance(written, list)
+        else set()
+    )
+    copy_key = re.compile(rf"{re.escape(namespace)}:consumers\[(\d+)\]\.secrets(?=[.\[]|$)")
+    result: list[tuple[str | None, str]] = []
+    for key, message in problems:
+        found = copy_key.match(key) if key else None
+        shown = key
+        if key and found and int(found.group(1)) in copies:
+            shown = f"{namespace}:secrets{key[found.end() :]}"
+        if (shown, message) not in result:
+            result.append((shown, message))
+    return result
 
 
 def _problems(exc: ValidationError, namespace: str) -> list[tuple[str | None, str]]:
@@ -95,6 +128,7 @@ def load_settings(
     secret: Collection[str] = (),
     install: Install | None = None,
     environments: Collection[str] = (),
+    consumers: Collection[str | None] | None = None,
 ) -> StackConfig:
     """The one reader of a stack's config, for ``pulumi up`` and the offline CLI alike.
 
@@ -104,7 +138,9 @@ def load_settings(
     """
     values, problems = namespace_values(settings, namespace, secret)
     try:
-        config = parse_config(values, source, stack, namespace=namespace, install=install)
+        config = parse_config(
+            values, source, stack, namespace=namespace, install=install, consumers=consumers
+        )
     except ConfigError as exc:
         problems.extend(exc.problems)
     if not problems:

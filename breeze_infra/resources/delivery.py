@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 from pydantic import TypeAdapter, ValidationError
 
-from breeze_infra.backends import SecretsEntries
+from breeze_infra.backends import SecretsEntries, missing_sdks
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
 from breeze_infra.messages import short
@@ -56,9 +56,16 @@ def check_entries(name: str, secrets: Sequence[Entry | Mapping[str, Any]]) -> tu
     if not raw:
         raise ArgsError(f"{source}: secrets: must list at least 1 item(s)")
     try:
-        return _ENTRIES.validate_python(raw)
+        entries = _ENTRIES.validate_python(raw)
     except ValidationError as exc:
         raise ArgsError("\n".join(f"{source}: {p}" for p in problems(exc, "secrets"))) from None
+    from breeze_infra.project import find_install
+
+    keyed = [(f"secrets[{index}].backend", entry) for index, entry in enumerate(entries)]
+    missing = missing_sdks(keyed, find_install())
+    if missing:
+        raise ArgsError("\n".join(f"{source}: {key}: {message}" for key, message in missing))
+    return entries
 
 
 class SecretsDelivery(pulumi.ComponentResource):
