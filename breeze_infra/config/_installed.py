@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from breeze_infra import backends
+from breeze_infra.config._rules import own_secrets
 
 if TYPE_CHECKING:
     from breeze_infra.backends import Entry
@@ -47,15 +48,11 @@ def _entries_in_use(
     for index, consumer in enumerate(config.consumers):
         if consumer.revoked or (consumers is not None and consumer.name not in consumers):
             continue
-        own = isinstance(written, list) and _own_secrets(written[index])
+        own = isinstance(written, list) and own_secrets(written[index])
         if own and consumer.secrets is not None:
             yield from _keyed(f"consumers[{index}].secrets", consumer.secrets)
         else:
             yield from _keyed("secrets", consumer.secrets or config.secrets)
-
-
-def _own_secrets(written: Any) -> bool:
-    return isinstance(written, Mapping) and written.get("secrets") is not None
 
 
 def _keyed(key: str, entries: tuple[Entry, ...]) -> Iterator[tuple[str, Entry]]:

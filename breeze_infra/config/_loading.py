@@ -18,6 +18,7 @@ from breeze_infra.config._base import NAMESPACE
 from breeze_infra.config._errors import ConfigError, KeyedError, UncheckedConfig
 from breeze_infra.config._installed import missing_sdks
 from breeze_infra.config._models import StackConfig
+from breeze_infra.config._rules import own_secrets
 from breeze_infra.config._suggest import did_you_mean
 from breeze_infra.messages import short
 
@@ -56,11 +57,35 @@ def parse_config(
     try:
         config = StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as exc:
-        raise ConfigError(source, _problems(exc, namespace)) from None
+        raise ConfigError(source, as_written(_problems(exc, namespace), raw, namespace)) from None
     missing = missing_sdks(raw, config, install, consumers, namespace)
     if missing:
         raise ConfigError(source, missing)
     return config
+
+
+def as_written(
+    problems: list[tuple[str | None, str]], raw: Mapping[str, Any], namespace: str
+) -> list[tuple[str | None, str]]:
+    """Problems named at keys the file holds: one found in a consumer's copy of the stack's
+    secrets (``consumers[2].secrets[0].mount``) is the template's (``secrets[0].mount``), and
+    is said once however many consumers copy it."""
+    written = raw.get("consumers")
+    copies = (
+        {index for index, consumer in enumerate(written) if not own_secrets(consumer)}
+        if isinstance(written, list)
+        else set()
+    )
+    copy_key = re.compile(rf"{re.escape(namespace)}:consumers\[(\d+)\]\.secrets(?=[.\[]|$)")
+    result: list[tuple[str | None, str]] = []
+    for key, message in problems:
+        found = copy_key.match(key) if key else None
+        shown = key
+        if key and found and int(found.group(1)) in copies:
+            shown = f"{namespace}:secrets{key[found.end() :]}"
+        if (shown, message) not in result:
+            result.append((shown, message))
+    return result
 
 
 def _problems(exc: ValidationError, namespace: str) -> list[tuple[str | None, str]]:

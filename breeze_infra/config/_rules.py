@@ -6,7 +6,7 @@ in the order listed in ``STACK_RULES``, so the first broken rule is the one repo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from breeze_infra.config._base import NAMESPACE
@@ -242,6 +242,12 @@ def _fill(value: Any, stack: str, consumer: str) -> Any:
     if isinstance(value, dict):
         return {key: _fill(item, stack, consumer) for key, item in value.items()}
     return value
+
+
+def own_secrets(written: Any) -> bool:
+    """Whether a consumer, as written, has secrets entries of its own; one without gets the
+    stack's (as copies, placeholders filled), so a problem in a copy is the template's."""
+    return isinstance(written, Mapping) and written.get("secrets") is not None
 
 
 def _consumer_with_secrets(raw: Any, templates: Any, stack: str) -> Any:

@@ -145,6 +145,52 @@ RULES = [  # 8. rules neither too weak nor too strict
 ]
 
 
+TEMPLATES = "\n".join(
+    [
+        "  breeze-infra:consumers:",
+        "    - name: alice",
+        "    - name: carol",
+        "    - {name: bob, revoked: true}",
+    ]
+)
+"""Three consumers that copy the stack's secrets entries (templates) and write none of their own."""
+
+KEYS_IN_THE_FILE = [  # issue 20, G: every error names a key that is in the file, once
+    c(
+        "a-problem-in-a-template-is-said-once-at-the-template",
+        *VALIDATE,
+        expect="breeze-infra:secrets[0].colour: unknown key",
+        stack=stack_yaml(
+            "  breeze-infra:secrets:",
+            "    - {backend: vault, mount: secret, path: 'b/{consumer}', colour: red}",
+            TEMPLATES,
+        ),
+    ),
+    c(
+        "a-template-without-consumer-is-named-at-the-template",
+        *VALIDATE,
+        expect="breeze-infra:secrets[0]: writes to the same vault target 'secret/b/dev' as "
+        "consumer 'alice'; put {consumer} in it",
+        stack=stack_yaml(
+            "  breeze-infra:secrets:",
+            "    - {backend: vault, mount: secret, path: 'b/{stack}'}",
+            TEMPLATES,
+        ),
+    ),
+    c(
+        "a-consumers-own-entry-keeps-its-key",
+        *VALIDATE,
+        expect="breeze-infra:consumers[1].secrets[0].path: required key is missing",
+        stack=stack_yaml(
+            "  breeze-infra:secrets:",
+            "    - {backend: vault, mount: secret, path: 'b/{consumer}'}",
+            "  breeze-infra:consumers:",
+            "    - name: alice",
+            "    - {name: carol, secrets: [{backend: vault, mount: secret}]}",
+        ),
+    ),
+]
+
 LAX_TYPES = [  # issue 20, G: a bool is not a number; JSON as the engine reads it
     *(
         c(
@@ -198,6 +244,7 @@ LAX_TYPES = [  # issue 20, G: a bool is not a number; JSON as the engine reads i
 TABLE = [
     *(pytest.param(case, id=f"8-rules-{case.id}") for case in RULES),
     *(pytest.param(case, id=f"20G-lax-{case.id}") for case in LAX_TYPES),
+    *(pytest.param(case, id=f"20G-keys-{case.id}") for case in KEYS_IN_THE_FILE),
 ]
 
 
