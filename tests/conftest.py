@@ -22,6 +22,10 @@ from breeze_infra.sandbox.emulator import DEFAULT_TOKEN, CloudflareEmulator, Tok
 from breeze_infra.sandbox.mocks import SynthResult, synthesize
 from breeze_infra.stacks import read_namespace
 
+SUBPROCESS_BOUND = 600
+"""Seconds a CLI run may take before the test gives up on it: only a hang must reach it, never a
+slow start on a machine running two suites at once (a run takes about a second when idle)."""
+
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
 POLICY = ROOT / "policy"
@@ -102,7 +106,7 @@ def cli() -> CliRun:
             input=input,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=SUBPROCESS_BOUND,
             check=False,
         )
 

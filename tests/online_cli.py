@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from breeze_infra.sandbox.emulator import CloudflareEmulator
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SUBPROCESS_BOUND
 
 NOW = "2026-11-25T09:30:00Z"
 BOOTSTRAP = "cfat_bootstrapTokenForTests00000000000000000000"
@@ -107,7 +107,7 @@ class OnlineCli:
             input=input,
             capture_output=True,
             text=True,
-            timeout=600,  # only a hang reaches it, never a loaded machine's slow start
+            timeout=SUBPROCESS_BOUND,
             check=False,
         )
         return Run(result.returncode, result.stdout, result.stderr)

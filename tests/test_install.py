@@ -21,7 +21,7 @@ import yaml
 from breeze_infra.backends import backend_classes
 from breeze_infra.project import canonical
 from tests.backends.test_backends import CASES
-from tests.conftest import ROOT, minimal_values
+from tests.conftest import ROOT, SUBPROCESS_BOUND, minimal_values
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -55,7 +55,7 @@ def _breeze(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "BREEZE_NOW": "2026-11-25T09:30:00Z"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_BOUND,
         check=False,
     )
 
@@ -117,7 +117,13 @@ def test_choosing_each_backend_is_one_uv_add_then_a_plain_uv_sync(tmp_path: Path
 
     def run(*command: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            command, cwd=copy, env=env, capture_output=True, text=True, timeout=600, check=False
+            command,
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_BOUND,
+            check=False,
         )
         assert done.returncode == 0, f"{' '.join(command)}: {done.stderr[-2000:]}"
         return done

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SUBPROCESS_BOUND
 
 SCHEMA = ROOT / "tests" / "data" / "pulumi-project.schema.json"
 
@@ -89,7 +89,7 @@ def test_entry_file_runs_as_a_script_without_shadowing_the_standard_library() ->
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=SUBPROCESS_BOUND,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])

@@ -28,7 +28,7 @@ from breeze_infra.cli.parser import build_parser
 from breeze_infra.config import TokenSettings
 from breeze_infra.rotation import EPOCH
 from breeze_infra.stacks import list_stacks, load_stack
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, SUBPROCESS_BOUND
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -491,7 +491,7 @@ def test_dependency_updates_arrive_as_reviewed_lock_changes() -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=SUBPROCESS_BOUND,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     updates = yaml.safe_load(config.read_text(encoding="utf-8"))["updates"]

@@ -27,7 +27,15 @@ from breeze_infra.config import ConfigError, parse_config
 from breeze_infra.resources.delivery import TYPE_DELIVERY
 from breeze_infra.sandbox.mocks import Registration, SynthResult, redact, synthesize, unwrap_secrets
 from breeze_infra.stack_outputs import SECRET_MARKER
-from tests.conftest import ACCOUNT_ID, NOW, ROOT, CliRun, minimal_values, write_stack
+from tests.conftest import (
+    ACCOUNT_ID,
+    NOW,
+    ROOT,
+    SUBPROCESS_BOUND,
+    CliRun,
+    minimal_values,
+    write_stack,
+)
 
 BASE_URL = f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT_ID}/ai/v1"
 WEEK = {"rotationDays": 7}
@@ -485,7 +493,7 @@ def test_a_provider_sdk_is_imported_only_when_a_stack_uses_it(backend: str, tmp_
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,
+        timeout=SUBPROCESS_BOUND,
     )
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
     assert loaded == ({backend_classes()[backend].package} - {None})

@@ -18,7 +18,7 @@ from breeze_infra.cli.commands import COMMANDS as LISTED
 from breeze_infra.cli.parser import build_parser, chosen_command
 from breeze_infra.exits import CommandError
 from tests.cli.conftest import single_error_lines
-from tests.conftest import ROOT, CliRun
+from tests.conftest import ROOT, SUBPROCESS_BOUND, CliRun
 
 
 def test_stacks_dir_defaults_to_the_projects_stack_config_dir(cli: CliRun) -> None:
@@ -210,7 +210,7 @@ def test_a_reader_that_closes_the_pipe_ends_the_run_quietly(tmp_path: Path) -> N
         env={**os.environ, "BREEZE_NOW": "2026-11-25T09:30:00Z"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_BOUND,
         check=False,
     )
     assert result.stderr == ""

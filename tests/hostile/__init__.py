@@ -15,5 +15,5 @@ harness, ``_harness.py``. A class whose probes go at one module lives beside tha
 | G | strict types, rules that match Pulumi's, keys that are in the file | test_g_types_and_rules.py |
 | H | analytics rows validated, valid JSON always | tests/usage/test_hostile_usage.py |
 | I | older probes still open | test_i_older_probes.py |
-| J | no test depends on machine load | the rule itself: ``SUBPROCESS_BOUND`` in _harness.py, no wall-time assertion anywhere |
+| J | no test depends on machine load | the rule itself: ``SUBPROCESS_BOUND`` in tests/conftest.py, every subprocess bound, no wall-time assertion anywhere |
 """

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from breeze_infra.manifest import build_manifest, workers_ai_base_url
-from tests.conftest import ACCOUNT_ID, CliRun
+from tests.conftest import ACCOUNT_ID, SUBPROCESS_BOUND, CliRun
 
 PREFIXED = "cfat_HOSTILEprefixed0123456789abcdefghijABCDEFGHIJ"
 LEGACY = "Hostile0123456789abcdefghijABCDEFGHIJxyz"  # 40 characters, mixed case and digits
@@ -35,9 +35,6 @@ EXCEPTION_NAMES = sorted(
 PYTHON_LEAK = re.compile(r"Traceback|\b(?:" + "|".join(EXCEPTION_NAMES) + r")\b")
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
 OTHER_MODEL = "@cf/openai/gpt-oss-20b"
-SUBPROCESS_BOUND = 600
-"""Seconds a CLI run may take before the test gives up on it: only a hang must reach it, never a
-slow start on a machine running two suites at once (a run takes about a second when idle)."""
 
 
 def stack_yaml(*lines: str, models: str | None = None) -> str:

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ACCOUNT_ID, CliRun
+from tests.conftest import ACCOUNT_ID, SUBPROCESS_BOUND, CliRun
 from tests.hostile._harness import (
     MODEL,
     OUT,
     STACK,
-    SUBPROCESS_BOUND,
     VALIDATE,
     Case,
     bare,

@@ -21,7 +21,7 @@ from breeze_guardrails import facts, rules
 from breeze_infra import endpoints, gateway, permissions, rotation
 from breeze_infra.sandbox import values
 from breeze_infra.sandbox.refusals import PERMISSION_GROUPS
-from tests.conftest import POLICY, ROOT
+from tests.conftest import POLICY, ROOT, SUBPROCESS_BOUND
 
 
 def test_the_token_types_and_the_account_scope_are_the_programs() -> None:
@@ -154,7 +154,7 @@ def test_the_program_runs_without_the_pack_or_pulumi_policy() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_BOUND,
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -34,7 +34,7 @@ from breeze_guardrails.rules import (
     PROD_GATEWAY,
     PROD_IP_ALLOW_LIST,
 )
-from tests.conftest import ACCOUNT_ID, POLICY
+from tests.conftest import ACCOUNT_ID, POLICY, SUBPROCESS_BOUND
 
 PACK_NAME = "breeze-infra-guardrails"
 POLICIES = [
@@ -142,7 +142,7 @@ def copied_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=uv_env(),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=SUBPROCESS_BOUND,
         check=False,
     )
     assert done.returncode == 0, done.stderr
