@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from breeze_infra.endpoints import workers_ai_base_url
+    from breeze_infra.resources.args import ArgsError
     from breeze_infra.resources.delivery import SecretsDelivery, SecretsDeliveryArgs
-    from breeze_infra.resources.token import ArgsError, WorkersAiToken, WorkersAiTokenArgs
+    from breeze_infra.resources.token import WorkersAiToken, WorkersAiTokenArgs
 
 __version__ = "0.2.0"
 
 _EXPORTS = {
-    "ArgsError": "breeze_infra.resources.token",
+    "ArgsError": "breeze_infra.resources.args",
     "SecretsDelivery": "breeze_infra.resources.delivery",
     "SecretsDeliveryArgs": "breeze_infra.resources.delivery",
     "WorkersAiToken": "breeze_infra.resources.token",

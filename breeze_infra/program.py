@@ -54,8 +54,9 @@ def load_config(stack: str) -> StackConfig:
 
     ``pulumi.Config`` can read a key but not list them; unknown keys must be seen to be rejected,
     so the runtime's config map (which ``pulumi.Config`` reads too) is walked here. The namespace
-    is the project's name, whatever Pulumi.yaml calls it.
+    is the project's name, whatever Pulumi.yaml calls it; both names are checked first.
     """
+    check_names(pulumi.get_project(), stack)
     settings = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     return load_settings(
         settings,
@@ -125,7 +126,6 @@ def build(now: datetime | None = None, *, catalog: bool = False) -> dict[str, An
     """
     stack = pulumi.get_stack()
     try:
-        check_names(pulumi.get_project(), stack)
         config = load_config(stack)
         now = now or current_time()
     except (ConfigError, ClockError, ProjectError) as exc:

@@ -25,7 +25,8 @@ SlotName = Literal["a", "b"]
 
 
 class ClockError(ValueError):
-    """BREEZE_NOW holds something that is not an RFC 3339 time."""
+    """A time rotation windows cannot be cut from: BREEZE_NOW that is not an RFC 3339 time, a
+    time without a zone, or one outside ``YEARS``."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,10 @@ class RotationPlan:
 def plan_rotation(now: datetime, rotation_days: int) -> RotationPlan:
     if rotation_days < 1:
         raise ValueError("rotation_days must be at least 1")
-    if now.tzinfo is None:
-        raise ValueError("now must carry a time zone")
+    try:
+        plannable(now)
+    except ClockError as exc:
+        raise ClockError(f"now ({now.isoformat()}) {exc}") from None
     length = timedelta(days=rotation_days)
     window = (now - EPOCH) // length
 
@@ -80,6 +83,23 @@ YEARS = (1970, 9000)
 """Times outside these years are refused: a rotation window near year 9999 cannot be computed."""
 
 
+def plannable(now: datetime) -> datetime:
+    """``now`` when rotation windows can be cut from it; ClockError saying why not otherwise.
+
+    Outside ``YEARS`` the arithmetic of ``plan_rotation`` (a window's start, its expiry two
+    windows on, of up to 365 days each) leaves the range of ``datetime`` (years 1 to 9999):
+    ``OverflowError`` near either end.
+    """
+    if now.utcoffset() is None:
+        raise ClockError("must carry a time zone")
+    if not YEARS[0] <= now.year <= YEARS[1]:
+        raise ClockError(
+            f"is outside the years {YEARS[0]} to {YEARS[1]}, which rotation windows can be "
+            "computed for"
+        )
+    return now
+
+
 def parse_time(text: str) -> datetime:
     """An RFC 3339 time with its offset (``Z`` or ``+hh:mm``), as UTC; ClockError otherwise."""
     stripped = text.strip()
@@ -94,12 +114,10 @@ def parse_time(text: str) -> datetime:
         raise ClockError(
             f"{NOW_ENV}{_quoted(text)} is not an RFC 3339 time such as 2026-11-25T09:00:00Z"
         )
-    if not YEARS[0] <= moment.year <= YEARS[1]:
-        raise ClockError(
-            f"{NOW_ENV}{_quoted(text)} is outside the years {YEARS[0]} to {YEARS[1]}, "
-            "which rotation windows can be computed for"
-        )
-    return moment.astimezone(UTC)
+    try:
+        return plannable(moment).astimezone(UTC)
+    except ClockError as exc:
+        raise ClockError(f"{NOW_ENV}{_quoted(text)} {exc}") from None
 
 
 def _quoted(text: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -183,14 +184,21 @@ def go_scalar(text: str) -> Any:
     if text in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[text]
     if text.startswith("."):
-        return _whole(float(text)) if _DOT_FLOAT.fullmatch(text) else text
+        return _go_float(text) if _DOT_FLOAT.fullmatch(text) else text
     plain = text.replace("_", "")
     number = _go_parse_int(plain)
     if number is not None:
         return number
     if _FLOAT.fullmatch(plain):
-        return _whole(float(plain))
+        return _go_float(plain, text)
     return text
+
+
+def _go_float(plain: str, text: str | None = None) -> Any:
+    """Go's ``strconv.ParseFloat``: beyond float64 it fails with a range error (Python gives
+    inf), and yaml.v3 then keeps the scalar as text (gopkg.in/yaml.v3 v3.0.1, resolve.go)."""
+    number = float(plain)
+    return (text or plain) if math.isinf(number) else _whole(number)
 
 
 def _whole(number: float) -> float | int:
@@ -207,8 +215,8 @@ def _go_parse_int(text: str) -> int | None:
     base, digits = prefixes.get(body[:2], 0), body[2:]
     if not base:
         base, digits = (8, body[1:]) if len(body) > 1 and body[0] == "0" else (10, body)
-    if not digits or not set(digits) <= _DIGITS[base]:
-        return None
+    if not digits or len(digits) > 64 or not set(digits) <= _DIGITS[base]:
+        return None  # no 64-bit value has more digits, and Python will not read 4,300 of them
     value = int(digits, base) * (-1 if sign == "-" else 1)
     if _INT64[0] <= value <= _INT64[1] or (not sign and value <= _UINT64_MAX):
         return value

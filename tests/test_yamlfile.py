@@ -39,6 +39,13 @@ from breeze_infra import yamlfile
         ('"42"', "42"),  # quoted scalars are always text
         ("'0x1E'", "0x1E"),
         ("1.2.3", "1.2.3"),
+        # Beyond float64, Go's ParseFloat fails and yaml.v3 keeps the text (issue 20, F: a
+        # whole number of 5,001 digits made Python's int() raise, "unexpected failure").
+        ("1e400", "1e400"),
+        ("-1e400", "-1e400"),
+        (".5e400", ".5e400"),
+        ("1" + "0" * 5000, "1" + "0" * 5000),
+        ("0x" + "f" * 5000, "0x" + "f" * 5000),
     ],
 )
 def test_a_plain_scalar_gets_the_type_yaml_v3_gives_it(written: str, read: object) -> None:

@@ -10,20 +10,21 @@ has a URL of its own.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
-from pydantic import TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from breeze_infra.backends import SecretsEntries, missing_sdks
 from breeze_infra.backends.base import API_KEY, BASE_URL, Delivery, Entry
 from breeze_infra.backends.pulumi_stack import PulumiStackEntry
+from breeze_infra.fields import Matches
 from breeze_infra.messages import short
-from breeze_infra.resources.token import ArgsError, problems
-from breeze_infra.stacks import stack_name_problem
+from breeze_infra.resources.args import ArgsError, PlainText, StackName, checked
 
 TYPE_DELIVERY = "breeze:index:SecretsDelivery"
 
@@ -46,26 +47,57 @@ class SecretsDeliveryArgs:
     """Text kept beside the key where a backend can hold a note (the setup card); never a key."""
 
 
-_ENTRIES: TypeAdapter[tuple[Entry, ...]] = TypeAdapter(SecretsEntries)
+def _key(value: Any) -> Any:
+    """The key as text or a Pulumi output of it; never quoted back, whatever it is."""
+    if (isinstance(value, str) and value.strip()) or isinstance(value, pulumi.Output):
+        return value
+    if inspect.isawaitable(value):
+        return value
+    raise ValueError("expected the key as non-empty text or a pulumi.Output such as token.value")
 
 
-def check_entries(name: str, secrets: Sequence[Entry | Mapping[str, Any]]) -> tuple[Entry, ...]:
-    """The entries as the stack file's would be validated; ArgsError otherwise."""
-    source = f"SecretsDelivery '{name}'"
-    raw = [dict(entry) if isinstance(entry, Mapping) else entry for entry in secrets]
-    if not raw:
-        raise ArgsError(f"{source}: secrets: must list at least 1 item(s)")
-    try:
-        entries = _ENTRIES.validate_python(raw)
-    except ValidationError as exc:
-        raise ArgsError("\n".join(f"{source}: {p}" for p in problems(exc, "secrets"))) from None
+BaseUrl = Annotated[
+    PlainText,
+    Matches(
+        r"https?://[^\s/?#]+(?:/\S*)?",
+        "an http(s) URL such as workers_ai_base_url(account_id) or a gateway's",
+    ),
+]
+
+
+class _CheckedArgs(BaseModel):
+    """``SecretsDeliveryArgs`` as the stack file's rules and Pulumi's take them, Python's types
+    strictly (``resources.args``)."""
+
+    model_config = ConfigDict(strict=True, frozen=True, arbitrary_types_allowed=True)
+
+    api_key: Annotated[Any, AfterValidator(_key)]
+    base_url: BaseUrl
+    secrets: SecretsEntries = Field(min_length=1)
+    stack: StackName
+    note: PlainText | None = None
+
+
+def check_args(name: str, args: SecretsDeliveryArgs, opts: object = None) -> _CheckedArgs:
+    """The args as the stack file's entries would be validated, each backend's SDK installed;
+    ArgsError otherwise."""
     from breeze_infra.project import find_install
 
-    keyed = [(f"secrets[{index}].backend", entry) for index, entry in enumerate(entries)]
+    checked_args = checked(
+        "SecretsDelivery",
+        name,
+        args,
+        SecretsDeliveryArgs,
+        _CheckedArgs,
+        {"stack": pulumi.get_stack()},
+        opts,
+    )
+    keyed = [(f"secrets[{i}].backend", entry) for i, entry in enumerate(checked_args.secrets)]
     missing = missing_sdks(keyed, find_install())
     if missing:
+        source = f"SecretsDelivery '{short(name)}'"
         raise ArgsError("\n".join(f"{source}: {key}: {message}" for key, message in missing))
-    return entries
+    return checked_args
 
 
 class SecretsDelivery(pulumi.ComponentResource):
@@ -82,16 +114,17 @@ class SecretsDelivery(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SecretsDeliveryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        entries = check_entries(name, args.secrets)
-        stack = pulumi.get_stack() if args.stack is None else args.stack
-        problem = stack_name_problem(stack)
-        if problem is not None:
-            raise ArgsError(
-                f"SecretsDelivery '{short(name)}': stack: '{short(stack)}' is {problem}"
-            )
+        checked_args = check_args(name, args, opts)
+        entries, stack = checked_args.secrets, checked_args.stack
         super().__init__(TYPE_DELIVERY, name, None, opts)
         self.stack_outputs = _write(
-            entries, stack, args.base_url, args.api_key, name, self, args.note
+            entries,
+            stack,
+            checked_args.base_url,
+            checked_args.api_key,
+            name,
+            self,
+            checked_args.note,
         )
         self.references = [_reference(entry, stack) for entry in entries]
         self.api_key_refs = pulumi.Output.from_input(self.references)

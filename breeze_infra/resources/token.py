@@ -12,14 +12,13 @@ current token, and the previous one, which consumers may still hold, stays until
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import pulumi
-from pydantic import ConfigDict, ValidationError, field_validator
+from pydantic import ConfigDict, model_validator
 
 from breeze_infra import permissions as token_policy
 from breeze_infra.config import (
@@ -32,7 +31,7 @@ from breeze_infra.config import (
 from breeze_infra.endpoints import workers_ai_base_url
 from breeze_infra.lookups import lookup_failure
 from breeze_infra.messages import short
-from breeze_infra.project import project_name_problem
+from breeze_infra.resources.args import ArgsError, Moment, ProjectName, StackName, checked
 from breeze_infra.rotation import (
     ClockError,
     RotationPlan,
@@ -42,20 +41,12 @@ from breeze_infra.rotation import (
     timestamp,
     token_name,
 )
-from breeze_infra.stacks import stack_name_problem
 
 if TYPE_CHECKING:
     import pulumi_cloudflare as cloudflare
 
 TYPE_TOKEN = "breeze:index:WorkersAiToken"
 Owner = Literal["account", "user"]
-
-
-class ArgsError(pulumi.RunError, ValueError):
-    """A component argument Cloudflare would refuse, said before anything is registered.
-
-    A ``pulumi.RunError``, so ``pulumi up`` prints the message alone, without a traceback.
-    """
 
 
 @dataclass(frozen=True)
@@ -87,97 +78,47 @@ class WorkersAiTokenArgs:
 
 
 class _CheckedArgs(TokenSettings):
-    """The stack file's token rules, plus the keys a stack file holds elsewhere."""
+    """The stack file's token rules, plus the keys a stack file holds elsewhere; Python's types
+    taken strictly (``resources.args``)."""
 
-    model_config = ConfigDict(loc_by_alias=False)
+    model_config = ConfigDict(loc_by_alias=False, strict=True)
 
     account_id: AccountId
     consumer: ConsumerName | None = None
-    stack: str
-    project: str
+    stack: StackName
+    project: ProjectName
+    now: Moment | None = None
 
-    @field_validator("stack")
-    @classmethod
-    def _stack_name(cls, value: str) -> str:
-        return _named(value, stack_name_problem(value))
-
-    @field_validator("project")
-    @classmethod
-    def _project_name(cls, value: str) -> str:
-        return _named(value, project_name_problem(value))
-
-
-def _named(value: str, problem: str | None) -> str:
-    """A name goes into every token's name: Pulumi's rule for it, or the value quoted back."""
-    if problem is not None:
-        raise ValueError(f"'{short(value)}' is {problem}")
-    return value
+    @model_validator(mode="after")
+    def _names_fit(self) -> _CheckedArgs:
+        longest = token_name_length(self.stack, self.consumer, self.generation, self.project)
+        if longest > TOKEN_NAME_LIMIT:
+            raise ValueError(
+                f"{'consumer' if self.consumer else 'stack'}: token names would reach {longest} "
+                f"characters; Cloudflare allows {TOKEN_NAME_LIMIT}"
+            )
+        return self
 
 
-def check_args(name: str, args: WorkersAiTokenArgs) -> tuple[_CheckedArgs, RotationPlan]:
+def check_args(
+    name: str, args: WorkersAiTokenArgs, opts: object = None
+) -> tuple[_CheckedArgs, RotationPlan]:
     """The args as the config would have them, and the rotation plan; ArgsError otherwise."""
-    source = f"WorkersAiToken '{name}'"
-    values = {
-        "account_id": args.account_id,
-        "owner": args.owner,
-        "permissions": _listed(args.permissions),
-        "rotation_days": args.rotation_days,
-        "allowed_cidrs": _listed(args.allowed_cidrs),
-        "denied_cidrs": _listed(args.denied_cidrs),
-        "generation": args.generation,
-        "consumer": args.consumer,
-        "stack": pulumi.get_stack() if args.stack is None else args.stack,
-        "project": args.project,
-    }
-    try:
-        checked = _CheckedArgs.model_validate(values, by_name=True, by_alias=False)
-        plan = plan_rotation(args.now or current_time(), checked.rotation_days)
-    except ValidationError as exc:
-        raise ArgsError("\n".join(f"{source}: {problem}" for problem in problems(exc))) from None
-    except (ClockError, ValueError) as exc:
-        raise ArgsError(f"{source}: now: {exc}") from None
-    longest = token_name_length(
-        checked.stack, checked.consumer, checked.generation, checked.project
+    checked_args = checked(
+        "WorkersAiToken",
+        name,
+        args,
+        WorkersAiTokenArgs,
+        _CheckedArgs,
+        {"stack": pulumi.get_stack()},
+        opts,
     )
-    if longest > TOKEN_NAME_LIMIT:
-        raise ArgsError(
-            f"{source}: {'consumer' if checked.consumer else 'stack'}: token names would reach "
-            f"{longest} characters; Cloudflare allows {TOKEN_NAME_LIMIT}"
-        )
-    return checked, plan
-
-
-def _listed(value: Any) -> Any:
-    """A sequence as the list the stack file would hold; a lone string stays one, to be refused."""
-    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
-
-
-def problems(exc: ValidationError, root: str = "") -> list[str]:
-    """One ``key: message`` per problem, keys as Python spells them (``secrets[0].mount``); a
-    value quoted back is shortened and never a token."""
-    lines = []
-    for error in exc.errors():
-        key = root
-        for part in error["loc"]:
-            key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] not in _SELF_EXPLAINED and "input" in error:
-            message += f" (got {short(json.dumps(error['input'], default=str))})"
-        lines.append(f"{key}: {message}" if key else message)
-    return lines
-
-
-_SELF_EXPLAINED = frozenset(
-    {
-        "value_error",
-        "missing",
-        "entry_type",
-        "backend_missing",
-        "backend_unknown",
-        "duplicate_target",
-    }
-)
-"""Error kinds whose message already says what was given."""
+    source = f"WorkersAiToken '{short(name)}'"
+    try:
+        plan = plan_rotation(checked_args.now or current_time(), checked_args.rotation_days)
+    except ClockError as exc:
+        raise ArgsError(f"{source}: now: {exc}") from None
+    return checked_args, plan
 
 
 def slot_options(slot: Slot, parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -260,7 +201,7 @@ class WorkersAiToken(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: WorkersAiTokenArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        checked, plan = check_args(name, args)
+        checked, plan = check_args(name, args, opts)
         try:
             group_ids = permission_group_ids(checked.account_id, checked.owner, checked.permissions)
         except token_policy.PermissionGroupError as exc:

@@ -351,7 +351,7 @@ def test_tokens_of_one_deployment_share_one_permission_group_look_up() -> None:
             {"stack": "s" * 94},
             "stack: token names would reach 126 characters; Cloudflare allows 120",
         ),
-        ({"now": datetime(2026, 1, 1)}, "now: now must carry a time zone"),
+        ({"now": datetime(2026, 1, 1)}, "now: 2026-01-01T00:00:00 must carry a time zone"),
     ],
 )
 def test_a_bad_arg_is_one_line_naming_the_component_and_the_arg_before_any_resource(
