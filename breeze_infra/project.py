@@ -63,6 +63,9 @@ class Project:
     the engine applies them to every stack that does not set the key."""
     required: frozenset[str] = frozenset()
     """Keys Pulumi.yaml declares with no default: the engine refuses a stack that lacks one."""
+    toolchain: str = "pip"
+    """``runtime.options.toolchain``: how ``pulumi install`` installs the program (Pulumi's
+    default is pip); only ``uv`` installs from pyproject.toml and uv.lock."""
 
     @property
     def stacks_dir(self) -> Path:
@@ -128,12 +131,16 @@ def _read_project(path: Path, mtime: int) -> Project:
     if isinstance(config, str):  # the old form: `config: <folder of stack files>`
         configured, config = configured or config, None
     defaults, required = _project_config(config, name, source)
+    runtime = document.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    toolchain = options.get("toolchain") if isinstance(options, dict) else None
     return Project(
         root=path.parent,
         name=name,
         stack_config_dir=configured if isinstance(configured, str) else ".",
         defaults=defaults,
         required=required,
+        toolchain=toolchain if isinstance(toolchain, str) else "pip",
     )
 
 
@@ -228,10 +235,13 @@ def canonical(name: str) -> str:
 
 
 def find_install(start: Path | None = None) -> Install | None:
-    """What Pulumi's install provides for the project around ``start``; None when the project
-    has no pyproject.toml (breeze_infra used as a library by another program)."""
+    """What Pulumi's install provides for the project around ``start``; None when its install
+    is not a ``uv sync`` of a pyproject.toml (a pip or Poetry toolchain, or breeze_infra used as
+    a library by another program): then what this Python can import is what counts."""
     project_file = find_project_file(start)
     if project_file is None:
+        return None
+    if _read_project(project_file, _version(project_file)).toolchain != "uv":
         return None
     pyproject = project_file.parent / "pyproject.toml"
     return _read_install(pyproject, _version(pyproject)) if pyproject.is_file() else None

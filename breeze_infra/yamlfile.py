@@ -215,8 +215,8 @@ def _go_parse_int(text: str) -> int | None:
     base, digits = prefixes.get(body[:2], 0), body[2:]
     if not base:
         base, digits = (8, body[1:]) if len(body) > 1 and body[0] == "0" else (10, body)
-    if not digits or len(digits) > 64 or not set(digits) <= _DIGITS[base]:
-        return None  # no 64-bit value has more digits, and Python will not read 4,300 of them
+    if not digits or len(digits.lstrip("0")) > 64 or not set(digits) <= _DIGITS[base]:
+        return None  # no 64-bit value has more significant digits; Python reads 4,300 at most
     value = int(digits, base) * (-1 if sign == "-" else 1)
     if _INT64[0] <= value <= _INT64[1] or (not sign and value <= _UINT64_MAX):
         return value

@@ -99,6 +99,26 @@ def test_a_backend_the_install_lacks_fails_validate_and_the_program_with_the_fix
     assert _breeze(chosen, "validate", "--stack", "prod").returncode == 0
 
 
+@pytest.mark.parametrize(("toolchain", "code"), [("pip", 0), ("uv", 2)])
+def test_only_a_uv_toolchain_judges_sdks_by_the_pyproject(
+    tmp_path: Path, toolchain: str, code: int
+) -> None:
+    """A pip or Poetry project may keep a pyproject.toml of tool settings alone: Pulumi installs
+    it from requirements, so an importable SDK is there. Only ``toolchain: uv`` makes the
+    pyproject.toml the install, which here declares no SDK."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: breeze-infra\nruntime:\n  name: python\n  options:\n"
+        f"    toolchain: {toolchain}\nstackConfigDir: stacks\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n", "utf-8")
+    (tmp_path / "stacks" / "Pulumi.prod.yaml").write_text(_stack_text("vault"), "utf-8")
+    validate = _breeze(tmp_path, "validate", "--stack", "prod")
+    assert validate.returncode == code, validate.stderr
+    assert ("uv sync` does not install here" in validate.stderr) == (code == 2)
+
+
 def test_choosing_each_backend_is_one_uv_add_then_a_plain_uv_sync(tmp_path: Path) -> None:
     """As a team would: a copy of the repository, the documented command per backend, then the
     very ``uv sync`` Pulumi runs; the lock stays consistent (``--locked``) and validate passes."""

@@ -6,15 +6,20 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pulumi
 import pytest
 
 import breeze_infra
+import breeze_infra.project
 from breeze_infra import ArgsError, SecretsDelivery, SecretsDeliveryArgs
 from breeze_infra.sandbox.mocks import FakeCloudflare, redact, unwrap_secrets
 from tests.conftest import ROOT
 from tests.test_examples import run_under_mocks
+
+REAL_FIND_INSTALL = breeze_infra.project.find_install
+"""Taken before the suite's autouse fixture judges every backend by import."""
 
 
 def test_the_public_surface_is_the_components_their_args_and_the_endpoint() -> None:
@@ -112,7 +117,27 @@ def test_an_sdk_missing_for_the_component_is_one_line_with_the_fix(
         run_under_mocks(delivery_program(entries), fake=fake)
     assert str(caught.value) == (
         "SecretsDelivery 'keys': secrets[0].backend: backend 'vault' needs pulumi-vault, which is "
-        "not installed: run `pip install 'pulumi-vault>=7.14,<8'` where the program runs "
-        "(no pyproject.toml here for `uv add`)"
+        "not installed where the program runs: run `uv add 'pulumi-vault>=7.14,<8'` in a uv "
+        "project, else `pip install 'pulumi-vault>=7.14,<8'`"
     )
     assert fake.created == []
+
+
+@pytest.mark.parametrize("pyproject", ["[tool.ruff]\nline-length = 100\n", "[project\n"])
+def test_the_component_judges_sdks_by_what_its_own_python_imports(
+    pyproject: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In another team's project, whatever its pyproject.toml declares (tool settings only) or
+    even if it cannot be read, the component runs in the Python that deploys: an importable
+    SDK is there, and the project's files are not the component's to judge."""
+    monkeypatch.setattr("breeze_infra.project.find_install", REAL_FIND_INSTALL)
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: team-ai\nruntime:\n  name: python\n  options:\n    toolchain: uv\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    run = run_under_mocks(
+        delivery_program([{"backend": "vault", "mount": "secret", "path": "team/dev"}])
+    )
+    assert run.outputs == {"apiKeyRefs": ["vault:secret/team/dev#apiKey"]}

@@ -46,6 +46,10 @@ from breeze_infra import yamlfile
         (".5e400", ".5e400"),
         ("1" + "0" * 5000, "1" + "0" * 5000),
         ("0x" + "f" * 5000, "0x" + "f" * 5000),
+        # leading zeros are not digits of the value: Go's ParseInt reads any number of them
+        ("0x" + "0" * 70 + "1", 1),
+        ("0" * 70 + "17", 15),
+        ("0x" + "0" * 5000 + "1", 1),
     ],
 )
 def test_a_plain_scalar_gets_the_type_yaml_v3_gives_it(written: str, read: object) -> None:

@@ -74,15 +74,15 @@ class Entry(BaseModel):
         return refuse_tokens(value)
 
     def missing_sdk(self, install: Install | None) -> str | None:
-        """Why this backend's SDK would be missing when the program runs, with the one command
+        """Why this backend's SDK would be missing when the program runs, with the command
         that fixes it; None when it would be there.
 
-        In a uv project (a pyproject.toml beside Pulumi.yaml) Pulumi's install is a plain
-        ``uv sync``: what it installs counts, and ``uv add`` is the fix, into the ``backends``
-        group where ``uv sync`` installs that group (this repository and its copies), else into
-        the project's dependencies. Without a pyproject.toml (breeze_infra used by another
-        program, docs/component.md) there is no project for ``uv add``: what this Python can
-        import counts, and ``pip install`` where the program runs is the fix.
+        Where Pulumi's install is a plain ``uv sync`` (``toolchain: uv`` and a pyproject.toml
+        beside Pulumi.yaml, as in this repository and its copies), what it installs counts, and
+        ``uv add`` is the fix, into the ``backends`` group where ``uv sync`` installs that group,
+        else into the project's dependencies. Otherwise (a pip or Poetry toolchain, or
+        breeze_infra used as a component by another program) what this Python can import
+        counts, and the fix is named for both installers.
         """
         if not self.package:
             return None
@@ -98,8 +98,8 @@ class Entry(BaseModel):
         if find_spec(self.package) is not None:
             return None
         return (
-            f"{needs}, which is not installed: run `pip install '{self.requirement}'` where the "
-            "program runs (no pyproject.toml here for `uv add`)"
+            f"{needs}, which is not installed where the program runs: run "
+            f"`uv add '{self.requirement}'` in a uv project, else `pip install '{self.requirement}'`"
         )
 
     @property

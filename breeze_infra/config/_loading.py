@@ -90,7 +90,7 @@ def as_written(
 
 def _problems(exc: ValidationError, namespace: str) -> list[tuple[str | None, str]]:
     errors = exc.errors()
-    return [_problem(e, namespace) for e in errors if not _echo(e, errors)]
+    return [_problem(e, namespace) for e in errors if not is_echo(e, errors)]
 
 
 PATH_HINT = "not a key; did you mean `pulumi config set --path '{key}' VALUE`?"
@@ -186,7 +186,7 @@ def _other_project(
     return problem
 
 
-def _echo(error: Any, errors: list[Any]) -> bool:
+def is_echo(error: Any, errors: list[Any]) -> bool:
     """A tuple whose items failed also reports itself as too short: the item errors say it all."""
     loc = tuple(error["loc"])
     return error["type"] == "too_short" and any(

@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import pulumi
 from pydantic import AfterValidator, BaseModel, ValidationError
 
+from breeze_infra.config import is_echo
 from breeze_infra.fields import TOKEN_IN_FIELD
 from breeze_infra.messages import looks_like_token, short
 from breeze_infra.project import project_name_problem
@@ -182,7 +183,10 @@ def problems(exc: ValidationError) -> list[str]:
     """One ``key: message`` per problem, keys as Python spells them (``secrets[0].mount``); a
     value quoted back is shortened and never a token."""
     lines = []
-    for error in exc.errors():
+    errors = exc.errors()
+    for error in errors:
+        if is_echo(error, errors):
+            continue
         key = ""
         for part in error["loc"]:
             key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)

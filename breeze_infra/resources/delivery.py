@@ -79,10 +79,9 @@ class _CheckedArgs(BaseModel):
 
 
 def check_args(name: str, args: SecretsDeliveryArgs, opts: object = None) -> _CheckedArgs:
-    """The args as the stack file's entries would be validated, each backend's SDK installed;
-    ArgsError otherwise."""
-    from breeze_infra.project import find_install
-
+    """The args as the stack file's entries would be validated, each backend's SDK importable
+    (the component runs in the very Python that deploys, whatever installed it); ArgsError
+    otherwise."""
     checked_args = checked(
         "SecretsDelivery",
         name,
@@ -93,7 +92,7 @@ def check_args(name: str, args: SecretsDeliveryArgs, opts: object = None) -> _Ch
         opts,
     )
     keyed = [(f"secrets[{i}].backend", entry) for i, entry in enumerate(checked_args.secrets)]
-    missing = missing_sdks(keyed, find_install())
+    missing = missing_sdks(keyed, None)
     if missing:
         source = f"SecretsDelivery '{short(name)}'"
         raise ArgsError("\n".join(f"{source}: {key}: {message}" for key, message in missing))

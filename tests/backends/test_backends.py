@@ -335,8 +335,8 @@ def test_an_sdk_missing_outside_a_project_names_the_pip_command(
         )
     assert caught.value.lines() == [
         f"x: breeze-infra:secrets[1].backend: backend '{backend}' needs {entry.distribution}, "
-        f"which is not installed: run `pip install '{entry.requirement}'` where the program runs "
-        "(no pyproject.toml here for `uv add`)"
+        f"which is not installed where the program runs: run `uv add '{entry.requirement}'` in "
+        f"a uv project, else `pip install '{entry.requirement}'`"
     ]
 
 

@@ -139,7 +139,11 @@ RESOLVED = (
 )
 
 
-PROJECT = "name: breeze-infra\nruntime: python\nstackConfigDir: stacks\n"
+PROJECT = (
+    "name: breeze-infra\nruntime:\n  name: python\n  options:\n    toolchain: uv\n"
+    "stackConfigDir: stacks\n"
+)
+"""As this repository's: Pulumi installs it with ``uv sync`` where a pyproject.toml is beside it."""
 
 
 def snapshot(folder: Path) -> dict[str, bytes | str]:

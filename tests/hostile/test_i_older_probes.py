@@ -139,8 +139,8 @@ def _probe_values() -> dict[str, object]:
 
 PIP_ONCE = (
     f"breeze-infra:secrets[0].backend: backend 'vault' needs pulumi-vault, which is not "
-    f"installed: run `pip install '{VAULT.requirement}'` where the program runs "
-    "(no pyproject.toml here for `uv add`)"
+    f"installed where the program runs: run `uv add '{VAULT.requirement}'` in a uv project, "
+    f"else `pip install '{VAULT.requirement}'`"
 )
 
 

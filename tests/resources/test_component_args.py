@@ -217,6 +217,11 @@ PROBES: list[tuple[str, Callable[[], object], str]] = [
         "WorkersAiToken 'ai': opts: expected pulumi.ResourceOptions(...) or None, got a mapping",
     ),
     (
+        "permission-item-wrong",
+        token(token_args(permissions=[["read"]])),
+        "WorkersAiToken 'ai': permissions[0]: Input should be 'read' or 'write' (got [\"read\"])",
+    ),
+    (
         "name-none",
         token(token_args(), name=None),
         "WorkersAiToken: name: expected the resource's name as non-empty text (got null)",

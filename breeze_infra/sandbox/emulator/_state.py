@@ -154,7 +154,8 @@ def mark_used(state: State, token: TokenInfo | None) -> None:
         token.record["last_used_on"] = state.now_text()
 
 
-def _moment(text: str) -> datetime:
+def moment(text: str) -> datetime:
+    """A token's ``expires_on``/``not_before`` as a time; ValueError when no such moment exists."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
@@ -163,14 +164,14 @@ def status_of(state: State, token: TokenInfo) -> TokenStatus:
     emulator's clock) is ``expired``. The API schema's words: the time "on or after which the JWT
     MUST NOT be accepted"; the verify status enum is active, disabled, expired (cloudflare-go
     v6.10.0 ``accounts/token.go``, ``TokenVerifyResponseStatus``)."""
-    ended = token.expires_on is not None and _moment(token.expires_on) <= state.now()
+    ended = token.expires_on is not None and moment(token.expires_on) <= state.now()
     return "expired" if token.status == "active" and ended else token.status
 
 
 def not_yet_valid(state: State, token: TokenInfo) -> bool:
     """Whether the token's ``not_before`` is still to come: the time "before which the token MUST
     NOT be accepted for processing" (cloudflare-go v6.10.0 ``accounts/token.go``, ``NotBefore``)."""
-    return token.not_before is not None and state.now() < _moment(token.not_before)
+    return token.not_before is not None and state.now() < moment(token.not_before)
 
 
 def authorise(state: State, token: TokenInfo | None, needed: frozenset[str]) -> Answer | None:

@@ -25,6 +25,7 @@ from breeze_infra.sandbox.emulator._state import (
     TokenInfo,
     TokenKind,
     authorise,
+    moment,
     not_yet_valid,
     status_of,
     token_of,
@@ -181,6 +182,17 @@ def _update_token(state: State, request: RecordedRequest, token: TokenInfo) -> A
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
 
+def _is_time(value: str) -> bool:
+    """The API's date-time shape, and a moment that exists (no 30 February)."""
+    if not _TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        moment(value)
+    except ValueError:
+        return False
+    return True
+
+
 LISTING_PER_PAGE = (5, 50, 20)
 """The listing's page size: at least, at most, by default (Cloudflare's API schema for
 ``GET /accounts/{account_id}/tokens``, ``per_page``); outside the range the strict reading
@@ -246,7 +258,7 @@ def _token_body(request: RecordedRequest) -> tuple[dict[str, Any], Answer | None
             return {}, error(400, 1009, f"policies: {problem}")  # code invented
     for key in ("expires_on", "not_before"):
         value = body.get(key)
-        if value is not None and not (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
+        if value is not None and not (isinstance(value, str) and _is_time(value)):
             return {}, error(400, 1010, f"{key}: not a YYYY-MM-DDTHH:MM:SSZ time")  # invented
     return body, None
 

@@ -194,3 +194,27 @@ def test_the_clock_is_the_emulators_not_the_walls(emulator: CloudflareEmulator) 
     emulator.set_clock(lambda: datetime(2000, 6, 1, tzinfo=UTC))
     _, key = mint(emulator, expires_on=past)
     assert chat(direct(emulator), key).status_code == 200
+
+
+@pytest.mark.parametrize("key", ["expires_on", "not_before"])
+@pytest.mark.parametrize("text", ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z"])
+def test_a_time_that_does_not_exist_is_refused_with_an_answer(
+    emulator: CloudflareEmulator, key: str, text: str
+) -> None:
+    """The shape alone is not a time: 30 February is refused in the API's envelope, as bad
+    input, never a dropped connection."""
+    body = {
+        "name": "breeze-infra dev/alice slot-a w1 g0",
+        "policies": [
+            {
+                "effect": "allow",
+                "permission_groups": [{"id": WORKERS_AI_READ_ID}],
+                "resources": {f"{ACCOUNT_SCOPE}.{DEFAULT_ACCOUNT_ID}": "*"},
+            }
+        ],
+        key: text,
+    }
+    answer = httpx.post(f"{emulator.base_url}{ACCOUNT}/tokens", json=body, headers=BOOTSTRAP)
+    assert answer.status_code == 400
+    assert answer.json()["success"] is False
+    assert key in answer.json()["errors"][0]["message"]
