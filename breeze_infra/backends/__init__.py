@@ -56,6 +56,13 @@ def backend_classes() -> dict[str, type[Entry]]:
     return {name: entry_class(name) for name in NAMES}
 
 
+ENTRY_ERROR_KINDS = frozenset(
+    {"entry_type", "backend_missing", "backend_unknown", "duplicate_target"}
+)
+"""The error kinds the entries' dispatch raises; each message already says what was given, so
+whoever words a problem quotes no input after it."""
+
+
 def _validate_entries(value: Any, handler: Any, info: ValidationInfo) -> Any:
     """Dispatch each entry to its backend's model by its ``backend`` tag, as a discriminated union
     would, with errors located as the user wrote them (``secrets[1].mount``)."""
@@ -158,6 +165,7 @@ def duplicate(entries: Sequence[Entry]) -> tuple[int, str] | None:
 
 
 __all__ = [
+    "ENTRY_ERROR_KINDS",
     "NAMES",
     "Delivery",
     "Entry",

@@ -169,12 +169,12 @@ def chosen_manifests(
     stack's only one): read from ``from_outputs`` (checked against ``stack`` when given), else
     built from the stack file in ``folder`` as ``pulumi up`` would make them now. ``manifest``
     and ``card`` both render from these, so the two never disagree on what a consumer gets."""
+    wanted = wanted_of(consumer, all_consumers)
     if from_outputs:
-        wanted = wanted_of(consumer, all_consumers)
         manifests = _from_outputs(from_outputs, include_secret, wanted, stack)
     else:
         assert stack is not None
-        manifests = _from_stack(folder, stack, online_timeout, wanted_of(consumer, all_consumers))
+        manifests = _from_stack(folder, stack, online_timeout, wanted)
     if all_consumers:
         return list(manifests.items())
     return [(consumer, _pick(manifests, consumer))]
@@ -208,19 +208,19 @@ def _from_stack(
     from breeze_infra.stacks import display_path, load_stack, stack_file
 
     token = bootstrap_token("manifest --online") if online_timeout is not None else ""
-    config = load_stack(stack_file(folder, stack), consumers=wanted)
+    path = stack_file(folder, stack)
+    config = load_stack(path, consumers=wanted)
+    moment = now()
     if online_timeout is not None:
         from breeze_infra.online import StackInput, fill_from_catalog
 
-        source = display_path(stack_file(folder, stack))
         config = fill_from_catalog(
-            StackInput(stack, source, config),
+            StackInput(stack, display_path(path), config),
             token=token,
-            now=now(),
+            now=moment,
             timeout=online_timeout,
             err=sys.stderr,
         )
-    moment = now()
     return {
         audience.name: audience_manifest(
             config,

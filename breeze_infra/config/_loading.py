@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from breeze_infra.backends import ENTRY_ERROR_KINDS
 from breeze_infra.config._base import NAMESPACE
 from breeze_infra.config._errors import ConfigError, KeyedError, UncheckedConfig
 from breeze_infra.config._installed import missing_sdks
@@ -194,16 +195,7 @@ def is_echo(error: Any, errors: list[Any]) -> bool:
     )
 
 
-_SELF_EXPLAINED = frozenset(
-    {
-        "model_type",
-        "dict_type",
-        "entry_type",
-        "backend_missing",
-        "backend_unknown",
-        "duplicate_target",
-    }
-)
+_SELF_EXPLAINED = frozenset({"model_type", "dict_type"}) | ENTRY_ERROR_KINDS
 """Error kinds whose message already says what was given."""
 
 

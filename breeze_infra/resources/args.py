@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import pulumi
 from pydantic import AfterValidator, BaseModel, ValidationError
 
+from breeze_infra.backends import ENTRY_ERROR_KINDS
 from breeze_infra.config import is_echo
 from breeze_infra.fields import TOKEN_IN_FIELD
 from breeze_infra.messages import looks_like_token, short
@@ -165,17 +166,7 @@ _MESSAGES = {
 }
 """Pydantic's words for a wrong type, as a Python caller reads them."""
 
-SELF_EXPLAINED = frozenset(
-    {
-        "value_error",
-        "missing",
-        "entry_type",
-        "backend_missing",
-        "backend_unknown",
-        "duplicate_target",
-        "too_short",
-    }
-)
+SELF_EXPLAINED = frozenset({"value_error", "missing", "too_short"}) | ENTRY_ERROR_KINDS
 """Error kinds whose message already says what was given."""
 
 
